@@ -1,0 +1,83 @@
+"""Homeowner accounts and their link to a Podero user."""
+
+from __future__ import annotations
+
+
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in: a homeowner, or partner staff. The email address is the login."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    timezone = models.CharField(
+        max_length=64, default="Europe/Vienna", help_text="IANA name; the default for charge schedules."
+    )
+    notify_attention = models.BooleanField(
+        "email me when a device needs attention", default=True
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "user"
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.first_name or self.email.split("@", 1)[0]
+
+
+class PoderoLink(models.Model):
+    """Which Podero user a homeowner is. The only source of the ids used in upstream paths."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="podero")
+    org_id = models.UUIDField("Podero organization id")
+    podero_user_id = models.UUIDField("Podero user id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Podero link"
+        constraints = [
+            models.UniqueConstraint(fields=["org_id", "podero_user_id"], name="unique_podero_user_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.podero_user_id}"
+
+    @property
+    def key(self) -> str:
+        """A short stable id for cache keys and logs (no personal data)."""
+        return f"{self.org_id}:{self.podero_user_id}"
+
+
