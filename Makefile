@@ -1,0 +1,50 @@
+# The README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
+
+.PHONY: run test install services worker simulator bench check clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@python=$$(scripts/find-python) || exit 1; \
+	  [ -x $(PY) ] || { echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+## make run: the product on its embedded default (SQLite, in-process cache, the built-in simulator)
+run: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in with the homeowner above."
+	PODERO_BASE_URL=$${PODERO_BASE_URL:-http://127.0.0.1:$(PORT)/simulator} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: install what the tests need (Python packages, Redis, PostgreSQL, Chromium) and run them all
+test: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+services:
+	@scripts/ensure-services.sh
+
+## Beside `make run` with REDIS_URL set: a Celery worker and beat in one process
+worker: install
+	$(VENV)/bin/celery -A dashboard worker -B -l info
+
+## The simulator alone on its own port (as docker compose's demo profile runs it)
+simulator: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py runsimulator 127.0.0.1:9000
+
+bench: install services
+	$(PY) bench/run.py
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles artifacts db.sqlite3

@@ -1,0 +1,66 @@
+"""What we store ourselves: the audit log of homeowner actions and daily consumption snapshots.
+
+Device state is never stored here: it belongs to Podero and lives in the cache.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One attempted change: who, when, on which device, what was sent, and what Podero said."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "succeeded"
+        REFUSED = "refused", "refused (not the homeowner's device)"
+        INVALID = "invalid", "invalid input"
+        CONFLICT = "conflict", "nothing to do (409)"
+        RATE_LIMITED = "rate_limited", "rate limited"
+        FAILED = "failed", "failed upstream"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # SET_NULL + a copy of the email: unlinking or deleting a homeowner keeps their history.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="audit_entries")
+    user_email = models.EmailField(blank=True)
+    podero_user_id = models.UUIDField(null=True, blank=True)
+    device_kind = models.CharField(max_length=32)
+    device_id = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=48, db_index=True)
+    values = models.JSONField(default=dict, blank=True)
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_email} {self.action} {self.outcome}"
+
+
+class ConsumptionSnapshot(models.Model):
+    """A device's consumption figures as Podero reported them on a day: the basis of history charts."""
+
+    day = models.DateField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                             related_name="consumption_snapshots")
+    podero_user_id = models.UUIDField()
+    device_kind = models.CharField(max_length=32)
+    device_id = models.UUIDField()
+    device_name = models.CharField(max_length=200, blank=True)
+    last_day_kwh = models.FloatField(null=True, blank=True)
+    last_week_kwh = models.FloatField(null=True, blank=True)
+    last_month_kwh = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "device_kind"]
+        constraints = [models.UniqueConstraint(fields=["day", "device_id"], name="one_snapshot_per_device_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.device_name or self.device_id}"

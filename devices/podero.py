@@ -1,0 +1,570 @@
+"""PoderoClient: the only code that speaks HTTP to the Podero Partner API v2.0.
+
+It knows requests, OAuth2 client credentials, timeouts, retries and the circuit breaker; it knows
+nothing about users, templates or views. Callers get parsed JSON or a `PoderoError` subclass, never a
+raw `requests` exception. Imports: requests, the stdlib, and Django's cache and settings only.
+
+Reliability rules (see the fact sheet, ../shared/podero-api.md §6):
+* every call has a connect and a read timeout;
+* idempotent GETs are retried with backoff on connection errors and 502/503/504; writes never are;
+* a 429 honours Retry-After: no call leaves this client until it has passed;
+* a 401 renews the token once and repeats the call;
+* after repeated failures a circuit breaker stops calling for a short cool-down.
+State that must be shared between processes (the token, the breaker, the counters) lives in the
+Django cache, which is Redis in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+
+log = logging.getLogger("devices.podero")
+
+API_PREFIX = "/api/partners/v2.0"
+TOKEN_PATH = "/oauth2/token/"
+KINDS = ("heat-pumps", "electric-vehicles", "inverters")
+
+GET_RETRIES = 2  # two more tries after the first: ~0.25 s + ~0.5 s of backoff, well inside a page load
+BACKOFF_BASE_S = 0.25
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_INLINE_RETRY_AFTER_S = 2.0  # a GET waits out a short Retry-After; a longer one opens the breaker
+TOKEN_RENEW_MARGIN_S = 300  # renew five minutes before expiry, so no call carries a dying token
+BREAKER_THRESHOLD = 5  # consecutive failures that open the circuit
+BREAKER_COOLDOWN_S = 30  # how long an open circuit refuses calls before one probe is let through
+METRICS_BUCKET_S = 60
+METRICS_KEEP_S = 2 * 60 * 60
+
+
+# --- Errors -----------------------------------------------------------------------------------
+class PoderoError(Exception):
+    """Root of everything the client raises. Messages never carry a token or a secret."""
+
+
+class PoderoConfigError(PoderoError):
+    """Credentials or base URL missing."""
+
+
+class PoderoUnavailable(PoderoError):
+    """Podero could not be reached or answered with a server error: show last-known data."""
+
+
+class PoderoTimeout(PoderoUnavailable):
+    pass
+
+
+class PoderoCircuitOpen(PoderoUnavailable):
+    """We stopped calling for a short cool-down after repeated failures or a 429."""
+
+    def __init__(self, message: str, *, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+class PoderoBadResponse(PoderoError):
+    """A 2xx whose body is not the JSON we expect (truncated, not JSON, wrong shape)."""
+
+
+class PoderoAPIError(PoderoError):
+    """An HTTP answer with status >= 400."""
+
+    def __init__(self, *, status: int, method: str, path: str, body: Any) -> None:
+        super().__init__(f"{method} {path} returned HTTP {status}")
+        self.status, self.method, self.path, self.body = status, method, path, body
+
+    @property
+    def detail(self) -> Any:
+        return self.body.get("detail") if isinstance(self.body, dict) else None
+
+
+class PoderoAuthError(PoderoAPIError):
+    """401/403 that a fresh token did not cure: our credentials are wrong or revoked."""
+
+
+class PoderoNotFound(PoderoAPIError):
+    pass
+
+
+class PoderoConflict(PoderoAPIError):
+    """409, e.g. a boost refused: the body is {state, reason}."""
+
+    @property
+    def reason(self) -> str | None:
+        return self.body.get("reason") if isinstance(self.body, dict) else None
+
+    @property
+    def state(self) -> str | None:
+        return self.body.get("state") if isinstance(self.body, dict) else None
+
+
+class PoderoValidationError(PoderoAPIError):
+    """400/422: Podero refused the values we sent."""
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        """Ninja-style `{"detail": [{"loc": [..., field], "msg": ...}]}` turned into {field: message}."""
+        out: dict[str, str] = {}
+        detail = self.detail
+        if isinstance(detail, list):
+            for item in detail:
+                if isinstance(item, dict):
+                    loc = item.get("loc") or []
+                    field = str(loc[-1]) if isinstance(loc, list) and loc else "__all__"
+                    out[field] = str(item.get("msg") or "invalid")
+        return out
+
+
+class PoderoRateLimited(PoderoAPIError):
+    def __init__(self, *, retry_after: float, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.retry_after = retry_after
+
+
+class PoderoServerError(PoderoAPIError, PoderoUnavailable):
+    pass
+
+
+_BY_STATUS: dict[int, type[PoderoAPIError]] = {
+    400: PoderoValidationError,
+    401: PoderoAuthError,
+    403: PoderoAuthError,
+    404: PoderoNotFound,
+    409: PoderoConflict,
+    422: PoderoValidationError,
+}
+
+
+def _error_for(*, status: int, method: str, path: str, body: Any) -> PoderoAPIError:
+    fallback = PoderoServerError if status >= 500 else PoderoAPIError
+    return _BY_STATUS.get(status, fallback)(status=status, method=method, path=path, body=body)
+
+
+# --- Counters (read by tests, the benchmark and the admin health page) -------------------------
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    method: str
+    path: str
+    status: int  # 0 = no HTTP answer
+    duration_ms: float
+
+
+class _LocalStats:
+    """In-process counters; `calls` counts HTTP requests sent, retries included."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.history: list[CallRecord] = []
+
+    def record(self, rec: CallRecord) -> None:
+        with self._lock:
+            self.calls[rec.method] += 1
+            self.calls["total"] += 1
+            self.history.append(rec)
+            del self.history[:-1000]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.history.clear()
+
+
+local_stats = _LocalStats()
+
+
+def _bucket(ts: float) -> int:
+    return int(ts // METRICS_BUCKET_S)
+
+
+def _record_metrics(rec: CallRecord) -> None:
+    """Per-minute shared counters in the cache: calls, errors, total latency."""
+    local_stats.record(rec)
+    b = _bucket(time.time())
+    failed = rec.status == 0 or rec.status >= 500 or rec.status == 429
+    for name, amount in (("calls", 1), ("errors", 1 if failed else 0), ("ms", int(rec.duration_ms))):
+        if not amount:
+            continue
+        key = f"podero:metrics:v1:{b}:{name}"
+        try:
+            if not cache.add(key, amount, METRICS_KEEP_S):
+                cache.incr(key, amount)
+        except ValueError:  # expired between add and incr
+            cache.set(key, amount, METRICS_KEEP_S)
+
+
+def metrics_last_hour() -> dict[str, float]:
+    """Calls, error rate and mean latency over the last 60 minutes, from the shared counters."""
+    now_b = _bucket(time.time())
+    keys = [f"podero:metrics:v1:{b}:{n}" for b in range(now_b - 59, now_b + 1) for n in ("calls", "errors", "ms")]
+    values = cache.get_many(keys)
+    total = {n: sum(v for k, v in values.items() if k.endswith(":" + n)) for n in ("calls", "errors", "ms")}
+    calls = total["calls"]
+    return {
+        "calls": calls,
+        "errors": total["errors"],
+        "error_rate": (total["errors"] / calls) if calls else 0.0,
+        "mean_latency_ms": (total["ms"] / calls) if calls else 0.0,
+    }
+
+
+# --- Circuit breaker (shared through the cache) ------------------------------------------------
+class CircuitBreaker:
+    """Opens after BREAKER_THRESHOLD consecutive failures, or at once on a 429 for its Retry-After.
+
+    While open, calls fail fast with PoderoCircuitOpen and the services serve last-known data.
+    After the cool-down one probe goes through; success closes the circuit.
+    """
+
+    OPEN_KEY = "podero:breaker:v1:open_until"
+    FAIL_KEY = "podero:breaker:v1:failures"
+    PROBE_KEY = "podero:breaker:v1:probe"
+
+    def check(self) -> None:
+        open_until = cache.get(self.OPEN_KEY)
+        if not open_until:
+            return
+        remaining = float(open_until) - time.time()
+        if remaining > 0:
+            raise PoderoCircuitOpen("Podero calls paused after repeated failures", retry_in=remaining)
+        # Cool-down over: let exactly one probe through, the others keep failing fast briefly.
+        if not cache.add(self.PROBE_KEY, 1, 10):
+            raise PoderoCircuitOpen("Podero is being probed after an outage", retry_in=1.0)
+
+    def success(self) -> None:
+        if cache.get(self.FAIL_KEY) or cache.get(self.OPEN_KEY):
+            cache.delete_many([self.FAIL_KEY, self.OPEN_KEY, self.PROBE_KEY])
+
+    def failure(self) -> None:
+        if not cache.add(self.FAIL_KEY, 1, BREAKER_COOLDOWN_S * 4):
+            try:
+                failures = cache.incr(self.FAIL_KEY)
+            except ValueError:
+                failures = 1
+                cache.set(self.FAIL_KEY, 1, BREAKER_COOLDOWN_S * 4)
+        else:
+            failures = 1
+        if failures >= BREAKER_THRESHOLD or cache.get(self.OPEN_KEY):
+            self.open_for(BREAKER_COOLDOWN_S)
+
+    def open_for(self, seconds: float) -> None:
+        cache.set(self.OPEN_KEY, time.time() + seconds, int(seconds) + 60)
+        cache.delete(self.PROBE_KEY)
+
+    def state(self) -> dict[str, Any]:
+        open_until = cache.get(self.OPEN_KEY)
+        remaining = (float(open_until) - time.time()) if open_until else 0.0
+        return {
+            "state": "open" if remaining > 0 else ("half-open" if open_until else "closed"),
+            "retry_in_s": max(0.0, remaining),
+            "consecutive_failures": cache.get(self.FAIL_KEY) or 0,
+        }
+
+
+# --- Token (one for all processes, renewed before expiry, one renewal at a time) ---------------
+class TokenProvider:
+    def __init__(self, *, base_url: str, client_id: str, client_secret: str, session: requests.Session,
+                 timeout: tuple[float, float]) -> None:
+        if not client_id or not client_secret:
+            raise PoderoConfigError("PODERO_CLIENT_ID and PODERO_CLIENT_SECRET must be set")
+        self._url = base_url + TOKEN_PATH
+        self._auth = (client_id, client_secret)
+        self._session, self._timeout = session, timeout
+        tag = uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}|{client_id}").hex[:12]  # not the secret
+        self.cache_key = f"podero:token:v1:{tag}"
+        self._lock_key = self.cache_key + ":renewing"
+        self._local: tuple[str, float] | None = None
+        self._local_lock = threading.Lock()
+
+    def get(self) -> str:
+        now = time.time()
+        local = self._local
+        if local and local[1] - TOKEN_RENEW_MARGIN_S > now:
+            return local[0]
+        shared = cache.get(self.cache_key)
+        if shared and shared["expires_at"] - TOKEN_RENEW_MARGIN_S > now:
+            self._local = (shared["token"], shared["expires_at"])
+            return shared["token"]
+        return self._renew(stale=shared["token"] if shared else None)
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` (after a 401), but not a newer one another process already fetched."""
+        with self._local_lock:
+            if self._local and self._local[0] == token:
+                self._local = None
+        shared = cache.get(self.cache_key)
+        if shared and shared["token"] == token:
+            cache.delete(self.cache_key)
+
+    def expires_at(self) -> float | None:
+        shared = cache.get(self.cache_key)
+        return shared["expires_at"] if shared else (self._local[1] if self._local else None)
+
+    def _renew(self, *, stale: str | None) -> str:
+        deadline = time.time() + sum(self._timeout) + 1
+        while not cache.add(self._lock_key, 1, int(sum(self._timeout)) + 2):
+            # Someone else is renewing: wait for their token rather than asking Podero twice.
+            time.sleep(0.05)
+            shared = cache.get(self.cache_key)
+            if shared and shared["token"] != stale and shared["expires_at"] - TOKEN_RENEW_MARGIN_S > time.time():
+                self._local = (shared["token"], shared["expires_at"])
+                return shared["token"]
+            if time.time() > deadline:
+                break
+        try:
+            return self._fetch()
+        finally:
+            cache.delete(self._lock_key)
+
+    def _fetch(self) -> str:
+        started = time.perf_counter()
+        status = 0
+        try:
+            resp = self._session.post(
+                self._url,
+                auth=self._auth,
+                json={"grant_type": "client_credentials"},
+                headers={"Cache-Control": "no-cache"},
+                timeout=self._timeout,
+            )
+            status = resp.status_code
+        except requests.Timeout as exc:
+            raise PoderoTimeout("token request timed out") from exc
+        except requests.RequestException as exc:
+            raise PoderoUnavailable(f"token request failed: {type(exc).__name__}") from exc
+        finally:
+            rec = CallRecord("POST", TOKEN_PATH, status, (time.perf_counter() - started) * 1000)
+            _record_metrics(rec)
+            log.info("podero_call", extra={"method": "POST", "path": TOKEN_PATH, "status": status,
+                                           "duration_ms": round(rec.duration_ms, 1)})
+        if status in (400, 401, 403):
+            raise PoderoAuthError(status=status, method="POST", path=TOKEN_PATH, body=None)
+        if status >= 400:
+            raise _error_for(status=status, method="POST", path=TOKEN_PATH, body=None)
+        try:
+            data = resp.json()
+            token = str(data["access_token"])
+            expires_in = float(data.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PoderoBadResponse("token response did not parse") from exc
+        expires_at = time.time() + expires_in
+        cache.set(self.cache_key, {"token": token, "expires_at": expires_at}, max(1, int(expires_in)))
+        self._local = (token, expires_at)
+        return token
+
+
+# --- The client -------------------------------------------------------------------------------
+def _retry_after_seconds(value: str | None) -> float:
+    if not value:
+        return 1.0
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return 1.0
+
+
+class PoderoClient:
+    """One per process (see `get_client`). Paths are built only from ids given by the caller."""
+
+    def __init__(self, *, base_url: str, org_id: str, client_id: str, client_secret: str,
+                 timeout: tuple[float, float] = (3.05, 8.0), session: requests.Session | None = None) -> None:
+        if not base_url:
+            raise PoderoConfigError("PODERO_BASE_URL must be set")
+        self.base_url = base_url.rstrip("/")
+        self.org_id = str(org_id)
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "podero-home-dashboard/0.1"})
+        self.tokens = TokenProvider(base_url=self.base_url, client_id=client_id, client_secret=client_secret,
+                                    session=self.session, timeout=timeout)
+        self.breaker = CircuitBreaker()
+
+    # -- paths
+    def _user_path(self, user_id: str, org_id: str | None) -> str:
+        org = uuid.UUID(str(org_id or self.org_id))
+        return f"{API_PREFIX}/org/{org}/users/{uuid.UUID(str(user_id))}"
+
+    def _device_path(self, user_id: str, kind: str, device_id: str, org_id: str | None) -> str:
+        if kind not in KINDS:
+            raise ValueError(f"unknown device kind {kind!r}")
+        return f"{self._user_path(user_id, org_id)}/{kind}/{uuid.UUID(str(device_id))}"
+
+    # -- reads
+    def list_devices(self, *, org_id: str | None = None, user_id: str, kind: str) -> list[dict[str, Any]]:
+        if kind not in KINDS:
+            raise ValueError(f"unknown device kind {kind!r}")
+        data = self._call("GET", f"{self._user_path(user_id, org_id)}/{kind}")
+        if not isinstance(data, list):
+            raise PoderoBadResponse(f"{kind} list is not a JSON array")
+        return [row for row in data if isinstance(row, dict)]
+
+    def get_device(self, *, org_id: str | None = None, user_id: str, kind: str, device_id: str) -> dict[str, Any]:
+        data = self._call("GET", self._device_path(user_id, kind, device_id, org_id))
+        if not isinstance(data, dict):
+            raise PoderoBadResponse(f"{kind} detail is not a JSON object")
+        return data
+
+    def get_charge_policy(self, *, org_id: str | None = None, user_id: str, device_id: str) -> dict[str, Any]:
+        data = self._call("GET", self._device_path(user_id, "electric-vehicles", device_id, org_id) + "/charge-policy")
+        if not isinstance(data, dict):
+            raise PoderoBadResponse("charge policy is not a JSON object")
+        return data
+
+    def list_users(self) -> list[dict[str, Any]]:
+        data = self._call("GET", f"{API_PREFIX}/org/{self.org_id}/users")
+        if not isinstance(data, list):
+            raise PoderoBadResponse("user list is not a JSON array")
+        return data
+
+    def get_user(self, *, org_id: str | None = None, user_id: str) -> dict[str, Any]:
+        data = self._call("GET", self._user_path(user_id, org_id))
+        if not isinstance(data, dict):
+            raise PoderoBadResponse("user is not a JSON object")
+        return data
+
+    # -- writes (never retried: a repeated POST could boost twice)
+    def update_device(self, *, org_id: str | None = None, user_id: str, kind: str, device_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        data = self._call("PUT", self._device_path(user_id, kind, device_id, org_id), json=fields)
+        return data if isinstance(data, dict) else {}
+
+    def start_boost(self, *, org_id: str | None = None, user_id: str, device_id: str) -> None:
+        self._call("POST", self._device_path(user_id, "electric-vehicles", device_id, org_id) + "/boost")
+
+    def cancel_boost(self, *, org_id: str | None = None, user_id: str, device_id: str) -> None:
+        self._call("DELETE", self._device_path(user_id, "electric-vehicles", device_id, org_id) + "/boost")
+
+    def put_charge_policy(self, *, org_id: str | None = None, user_id: str, device_id: str, policy: dict[str, Any]) -> dict[str, Any]:
+        path = self._device_path(user_id, "electric-vehicles", device_id, org_id) + "/charge-policy"
+        data = self._call("PUT", path, json=policy)
+        return data if isinstance(data, dict) else {}
+
+    def create_user(self, *, email: str, first_name: str = "", last_name: str = "",
+                    external_user_id: str | None = None) -> dict[str, Any]:
+        body = {"role": "user", "email": email, "first_name": first_name, "last_name": last_name}
+        if external_user_id:
+            body["external_user_id"] = external_user_id
+        data = self._call("POST", f"{API_PREFIX}/org/{self.org_id}/users", json=body)
+        if not isinstance(data, dict) or "id" not in data:
+            raise PoderoBadResponse("created user has no id")
+        return data
+
+    # -- the one place a request is sent
+    def _call(self, method: str, path: str, *, json: Any = None) -> Any:
+        self.breaker.check()
+        idempotent = method == "GET"
+        attempt = 0
+        renewed = False
+        while True:
+            attempt += 1
+            token = self.tokens.get()
+            started = time.perf_counter()
+            status = 0
+            try:
+                resp = self.session.request(
+                    method, self.base_url + path, json=json, timeout=self.timeout,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                status = resp.status_code
+            except requests.RequestException as exc:
+                self._log(method, path, 0, started, attempt, error=type(exc).__name__)
+                if idempotent and attempt <= GET_RETRIES:
+                    self._sleep_backoff(attempt)
+                    continue
+                self.breaker.failure()
+                if isinstance(exc, requests.Timeout):
+                    raise PoderoTimeout(f"{method} {path} timed out") from exc
+                raise PoderoUnavailable(f"{method} {path} failed: {type(exc).__name__}") from exc
+            self._log(method, path, status, started, attempt)
+
+            if status == 401 and not renewed:
+                self.tokens.invalidate(token)
+                renewed = True
+                continue
+            if status == 429:
+                wait = _retry_after_seconds(resp.headers.get("Retry-After"))
+                if idempotent and attempt <= GET_RETRIES and wait <= MAX_INLINE_RETRY_AFTER_S:
+                    time.sleep(wait)
+                    continue
+                self.breaker.open_for(max(wait, 1.0))
+                raise PoderoRateLimited(retry_after=wait, status=429, method=method, path=path, body=_body(resp))
+            if status in RETRY_STATUSES and idempotent and attempt <= GET_RETRIES:
+                self._sleep_backoff(attempt)
+                continue
+            if status >= 500:
+                self.breaker.failure()
+                raise _error_for(status=status, method=method, path=path, body=_body(resp))
+            if status >= 400:
+                self.breaker.success()  # Podero answered sensibly; the request was the problem
+                raise _error_for(status=status, method=method, path=path, body=_body(resp))
+            self.breaker.success()
+            if status == 204 or not resp.content:
+                return None
+            try:
+                return resp.json()
+            except ValueError as exc:
+                raise PoderoBadResponse(f"{method} {path} returned a body that is not JSON") from exc
+
+    @staticmethod
+    def _sleep_backoff(attempt: int) -> None:
+        time.sleep(BACKOFF_BASE_S * (2 ** (attempt - 1)) * (0.5 + random.random()))  # noqa: S311 - jitter
+
+    @staticmethod
+    def _log(method: str, path: str, status: int, started: float, attempt: int, error: str | None = None) -> None:
+        rec = CallRecord(method, path, status, (time.perf_counter() - started) * 1000)
+        _record_metrics(rec)
+        extra: dict[str, Any] = {"method": method, "path": path, "status": status,
+                                 "duration_ms": round(rec.duration_ms, 1), "attempt": attempt}
+        if error:
+            extra["error"] = error
+        log.log(logging.WARNING if status == 0 or status >= 500 else logging.INFO, "podero_call", extra=extra)
+
+
+def _body(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+_client: PoderoClient | None = None
+_client_lock = threading.Lock()
+
+
+def get_client() -> PoderoClient:
+    """The process-wide client (one requests.Session per process). Tests may call `reset_client()`."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = PoderoClient(
+                    base_url=settings.PODERO_BASE_URL,
+                    org_id=settings.PODERO_ORG_ID,
+                    client_id=settings.PODERO_CLIENT_ID,
+                    client_secret=settings.PODERO_CLIENT_SECRET,
+                    timeout=(settings.PODERO_CONNECT_TIMEOUT, settings.PODERO_READ_TIMEOUT),
+                )
+    return _client
+
+
+def reset_client() -> None:
+    global _client
+    with _client_lock:
+        if _client is not None:
+            _client.session.close()
+        _client = None

@@ -1,0 +1,524 @@
+"""Typed, forgiving models of Podero device payloads and the display rules of the integration guide.
+
+Parsing never raises: a null, a placeholder string, a number sent as a string or an unknown enum value
+becomes None (or an UNKNOWN member) and the card shows "unknown". Fields we do not model are kept in
+`extra`. Legacy field names (fact sheet §3, "legacy:") are read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+STALE_AFTER = timedelta(hours=1)  # the guide's "state older than 1 h" warning
+
+
+# --- Tolerant scalar parsers -------------------------------------------------------------------
+def as_int(value: Any) -> int | None:
+    number = as_float(value)
+    return None if number is None else int(round(number))
+
+
+def as_float(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", "."))
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"true", "yes", "1", "on"}:
+            return True
+        if lowered in {"false", "no", "0", "off"}:
+            return False
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """ISO-8601 to an aware UTC datetime. The sentinel `0001-01-01T00:00:00Z` means "never"."""
+    text = as_str(value)
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.year <= 1:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def as_time(value: Any) -> time | None:
+    """`HH:MM`, `HH:MM:SS` or a full datetime (the docs disagree, fact sheet §8 #20)."""
+    text = as_str(value)
+    if not text:
+        return None
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    parsed = as_datetime(text)
+    return parsed.time().replace(tzinfo=None) if parsed else None
+
+
+def as_uuid(value: Any) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def as_percent(value: Any) -> int | None:
+    number = as_int(value)
+    return number if number is not None and 0 <= number <= 100 else None
+
+
+def _first(raw: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        if raw.get(name) is not None:
+            return raw[name]
+    return None
+
+
+# --- Enums -------------------------------------------------------------------------------------
+class Health(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, raw: Any) -> Health:
+        try:
+            return cls(str(raw).lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class BoostState(StrEnum):
+    AVAILABLE = "available"
+    REQUESTED = "requested"
+    ONGOING = "ongoing"
+    UNAVAILABLE = "unavailable"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, raw: Any) -> BoostState:
+        try:
+            return cls(str(raw).lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+
+# --- Shared parts ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """A pending action (fact sheet §5). Unknown codes are kept; the UI has a generic sentence."""
+
+    code: str
+    url: str | None
+    required_parameters: tuple[str, ...] = ()
+
+
+_KNOWN = {
+    "id", "connection_status", "monitoring_status", "steering_status", "device_model", "owner",
+    "created_at", "updated_at", "is_authenticated", "is_smart_optimization_active", "current_mode",
+    "current_state_last_updated_at", "action_needed", "requires_action", "actions", "authorization_url",
+    "embeddable_url", "consumption_last_day_kwh", "consumption_last_week_kwh", "consumption_last_month_kwh",
+    "lifecycle_state", "optimization_score",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Device:
+    kind: ClassVar[str] = "device"
+    api_kind: ClassVar[str] = ""
+    noun: ClassVar[str] = "device"
+
+    id: str | None
+    manufacturer: str | None = None
+    model: str | None = None
+    year: int | None = None
+    type_name: str | None = None
+    connection_status: Health = Health.UNKNOWN
+    monitoring_status: Health = Health.UNKNOWN
+    steering_status: Health = Health.UNKNOWN
+    is_authenticated: bool | None = None
+    is_smart_optimization_active: bool | None = None
+    current_mode: str | None = None
+    optimization_score: float | None = None
+    lifecycle_state: str | None = None
+    state_updated_at: datetime | None = None
+    updated_at: datetime | None = None
+    action_needed: bool = False
+    actions: tuple[Action, ...] = ()
+    authorization_url: str | None = None
+    embeddable_url: str | None = None
+    consumption_day_kwh: float | None = None
+    consumption_week_kwh: float | None = None
+    consumption_month_kwh: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- naming
+    @property
+    def name(self) -> str:
+        parts = [p for p in (self.manufacturer, self.model) if p]
+        return " ".join(parts) if parts else f"Unknown {self.noun}"
+
+    # -- freshness
+    def state_age(self, now: datetime | None = None) -> timedelta | None:
+        if self.state_updated_at is None:
+            return None
+        return (now or datetime.now(UTC)) - self.state_updated_at
+
+    def is_state_stale(self, now: datetime | None = None) -> bool:
+        age = self.state_age(now)
+        return age is not None and age > STALE_AFTER
+
+    # -- attention
+    @property
+    def needs_attention(self) -> bool:
+        return self.is_authenticated is False or self.action_needed
+
+    @property
+    def resolution_url(self) -> str | None:
+        for action in self.actions:
+            if action.url:
+                return action.url
+        return self.authorization_url
+
+    @property
+    def has_consumption(self) -> bool:
+        return any(v is not None for v in (self.consumption_day_kwh, self.consumption_week_kwh,
+                                           self.consumption_month_kwh))
+
+
+def _common(raw: Mapping[str, Any]) -> dict[str, Any]:
+    model = raw.get("device_model") if isinstance(raw.get("device_model"), dict) else {}
+    dtype = model.get("device_type") if isinstance(model.get("device_type"), dict) else {}
+    actions: list[Action] = []
+    raw_actions = raw.get("actions")
+    if isinstance(raw_actions, list):
+        for item in raw_actions:
+            if not isinstance(item, dict):
+                continue
+            link = item.get("resolution_link") if isinstance(item.get("resolution_link"), dict) else {}
+            params = link.get("required_parameters")
+            actions.append(Action(
+                code=as_str(item.get("code")) or "unknown",
+                url=_safe_url(link.get("url")),
+                required_parameters=tuple(str(p) for p in params) if isinstance(params, list) else (),
+            ))
+    flag = as_bool(_first(raw, "action_needed", "requires_action"))
+    return {
+        "id": as_uuid(raw.get("id")),
+        "manufacturer": as_str(model.get("manufacturer")),
+        "model": as_str(model.get("model")),
+        "year": as_int(model.get("year")),
+        "type_name": as_str(dtype.get("long_name")),
+        "connection_status": Health.parse(raw.get("connection_status")),
+        "monitoring_status": Health.parse(raw.get("monitoring_status")),
+        "steering_status": Health.parse(raw.get("steering_status")),
+        "is_authenticated": as_bool(raw.get("is_authenticated")),
+        "is_smart_optimization_active": as_bool(raw.get("is_smart_optimization_active")),
+        "current_mode": as_str(raw.get("current_mode")),
+        "optimization_score": as_float(raw.get("optimization_score")),
+        "lifecycle_state": as_str(raw.get("lifecycle_state")),
+        "state_updated_at": as_datetime(_first(raw, "current_state_last_updated_at", "charge_state_last_updated_at",
+                                               "information_last_updated_utc")),
+        "updated_at": as_datetime(raw.get("updated_at")),
+        "action_needed": flag if flag is not None else bool(actions),
+        "actions": tuple(actions),
+        "authorization_url": _safe_url(raw.get("authorization_url")),
+        "embeddable_url": _safe_url(raw.get("embeddable_url")),
+        "consumption_day_kwh": as_float(_first(raw, "consumption_last_day_kwh", "production_last_day_kwh")),
+        "consumption_week_kwh": as_float(_first(raw, "consumption_last_week_kwh", "production_last_week_kwh")),
+        "consumption_month_kwh": as_float(_first(raw, "consumption_last_month_kwh", "production_last_month_kwh")),
+    }
+
+
+def _safe_url(value: Any) -> str | None:
+    """Only http(s) links reach an href: a `javascript:` URL from upstream must never be clickable."""
+    text = as_str(value)
+    return text if text and text.lower().startswith(("https://", "http://")) else None
+
+
+def _extra(raw: Mapping[str, Any], known: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k not in known}
+
+
+# --- Heat pump ----------------------------------------------------------------------------------
+HP_MODE_LABELS = {"min": "Min", "low": "ECO", "mid": "Comfort", "max": "Boost"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeatPump(Device):
+    kind: ClassVar[str] = "heat_pump"
+    api_kind: ClassVar[str] = "heat-pumps"
+    noun: ClassVar[str] = "heat pump"
+
+    optimization_level: str | None = None
+    operational_mode: str | None = None
+    power_w: float | None = None
+    outdoor_temp: float | None = None
+    indoor_temp: float | None = None
+    indoor_target_temp: float | None = None
+    inlet_temp: float | None = None
+    outlet_temp: float | None = None
+    hot_water_temp: float | None = None
+    hot_water_target_temp: float | None = None
+    min_temp_limit: float | None = None
+    max_temp_limit: float | None = None
+
+    @property
+    def optimization_label(self) -> str:
+        """Guide: inactive → "Not optimizing"; min/low/mid/max → Min/ECO/Comfort/Boost."""
+        if self.is_smart_optimization_active is False:
+            return "Not optimizing"
+        if self.is_smart_optimization_active is None:
+            return "Unknown"
+        if self.current_mode is None:
+            return "Optimizing"
+        label = HP_MODE_LABELS.get(self.current_mode.lower())
+        return label if label else f"Optimizing ({self.current_mode})"
+
+
+_HP_FIELDS = {
+    "optimization_level", "operational_mode", "current_power_consumption_w", "outdoor_temperature",
+    "indoor_actual_temperature", "indoor_target_temperature", "inlet_temperature", "outlet_temperature",
+    "dhw_temperature", "dhw_actual_temperature", "dhw_standard_temperature", "minimum_temperature_limit",
+    "maximum_temperature_limit",
+}
+
+
+def parse_heat_pump(raw: Mapping[str, Any]) -> HeatPump:
+    return HeatPump(
+        **_common(raw),
+        optimization_level=as_str(raw.get("optimization_level")),
+        operational_mode=as_str(raw.get("operational_mode")),
+        power_w=as_float(raw.get("current_power_consumption_w")),
+        outdoor_temp=as_float(raw.get("outdoor_temperature")),
+        indoor_temp=as_float(raw.get("indoor_actual_temperature")),
+        indoor_target_temp=as_float(raw.get("indoor_target_temperature")),
+        inlet_temp=as_float(raw.get("inlet_temperature")),
+        outlet_temp=as_float(raw.get("outlet_temperature")),
+        hot_water_temp=as_float(_first(raw, "dhw_temperature", "dhw_actual_temperature")),
+        hot_water_target_temp=as_float(raw.get("dhw_standard_temperature")),
+        min_temp_limit=as_float(raw.get("minimum_temperature_limit")),
+        max_temp_limit=as_float(raw.get("maximum_temperature_limit")),
+        extra=_extra(raw, _KNOWN | _HP_FIELDS),
+    )
+
+
+# --- Electric vehicle ---------------------------------------------------------------------------
+class ChargeStatus(StrEnum):
+    UNPLUGGED = "unplugged"
+    WAITING = "waiting"
+    CHARGING = "charging"
+    UNKNOWN = "unknown"
+
+
+CHARGE_STATUS_LABELS = {
+    ChargeStatus.UNPLUGGED: "Unplugged",
+    ChargeStatus.WAITING: "Plugged in — waiting for an optimal window",
+    ChargeStatus.CHARGING: "Charging",
+    ChargeStatus.UNKNOWN: "Charging status unknown",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ElectricVehicle(Device):
+    kind: ClassVar[str] = "electric_vehicle"
+    api_kind: ClassVar[str] = "electric-vehicles"
+    noun: ClassVar[str] = "electric vehicle"
+
+    is_plugged_in: bool | None = None
+    is_charging: bool | None = None
+    is_fully_charged: bool | None = None
+    charge_rate_w: float | None = None
+    battery_level: int | None = None
+    battery_capacity_kwh: float | None = None
+    range_km: int | None = None
+    boost_state: BoostState = BoostState.UNKNOWN
+    boost_for_next_session: bool = False
+    charge_target_min: int | None = None
+    charge_target_max: int | None = None
+    is_charge_policy_enabled: bool | None = None
+    minimum_charge_limit: int | None = None
+    charge_deadline: time | None = None
+    charge_time_remaining_s: int | None = None
+
+    @property
+    def charge_status(self) -> ChargeStatus:
+        if self.is_plugged_in is False:
+            return ChargeStatus.UNPLUGGED
+        if self.is_charging is True:
+            return ChargeStatus.CHARGING
+        if self.is_plugged_in is True and self.is_charging is False:
+            return ChargeStatus.WAITING
+        return ChargeStatus.UNKNOWN
+
+    @property
+    def charge_status_label(self) -> str:
+        if self.charge_status is ChargeStatus.WAITING and self.is_fully_charged:
+            return "Plugged in — fully charged"
+        return CHARGE_STATUS_LABELS[self.charge_status]
+
+    @property
+    def target_percent(self) -> int | None:
+        """The level the car is heading for: the deadline target when a policy is on, else the max."""
+        if self.is_charge_policy_enabled and self.minimum_charge_limit is not None:
+            return self.minimum_charge_limit
+        return self.charge_target_max
+
+    @property
+    def time_remaining(self) -> timedelta | None:
+        if self.charge_time_remaining_s is not None and self.charge_time_remaining_s >= 0:
+            return timedelta(seconds=self.charge_time_remaining_s)
+        if not self.is_charging or not self.charge_rate_w or self.charge_rate_w <= 0:
+            return None
+        if self.battery_level is None or not self.battery_capacity_kwh:
+            return None
+        goal = self.charge_target_max or 100
+        if self.battery_level >= goal:
+            return None
+        kwh = (goal - self.battery_level) / 100 * self.battery_capacity_kwh
+        return timedelta(hours=kwh * 1000 / self.charge_rate_w)
+
+    @property
+    def boost_unavailable_reason(self) -> str | None:
+        if self.boost_state is not BoostState.UNAVAILABLE:
+            return None
+        if self.is_authenticated is False:
+            return "the car is not connected to Podero"
+        if self.is_fully_charged:
+            return "the battery is full"
+        if self.is_charging:
+            return "the car is already charging"
+        if self.is_plugged_in is False:
+            return "the car is not plugged in"
+        return "boost is not enabled for this car"
+
+
+_EV_FIELDS = {
+    "is_plugged_in", "is_charging", "is_fully_charged", "charge_rate_w", "battery_level", "battery_capacity_kwh",
+    "driving_range", "boost_state", "boost_for_next_session", "charge_target_min", "charge_target_max",
+    "charge_limit_min", "charge_limit_max", "is_charge_policy_enabled", "minimum_charge_limit",
+    "charge_deadline_at", "charge_time_remaining",
+}
+
+
+def parse_electric_vehicle(raw: Mapping[str, Any]) -> ElectricVehicle:
+    return ElectricVehicle(
+        **_common(raw),
+        is_plugged_in=as_bool(raw.get("is_plugged_in")),
+        is_charging=as_bool(raw.get("is_charging")),
+        is_fully_charged=as_bool(raw.get("is_fully_charged")),
+        charge_rate_w=as_float(raw.get("charge_rate_w")),
+        battery_level=as_percent(raw.get("battery_level")),
+        battery_capacity_kwh=as_float(raw.get("battery_capacity_kwh")),
+        range_km=as_int(raw.get("driving_range")),
+        boost_state=BoostState.parse(raw.get("boost_state")),
+        boost_for_next_session=as_bool(raw.get("boost_for_next_session")) is True,
+        charge_target_min=as_percent(_first(raw, "charge_target_min", "charge_limit_min")),
+        charge_target_max=as_percent(_first(raw, "charge_target_max", "charge_limit_max")),
+        is_charge_policy_enabled=as_bool(raw.get("is_charge_policy_enabled")),
+        minimum_charge_limit=as_percent(raw.get("minimum_charge_limit")),
+        charge_deadline=as_time(raw.get("charge_deadline_at")),
+        charge_time_remaining_s=as_int(raw.get("charge_time_remaining")),
+        extra=_extra(raw, _KNOWN | _EV_FIELDS),
+    )
+
+
+# --- Solar inverter -----------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Inverter(Device):
+    kind: ClassVar[str] = "inverter"
+    api_kind: ClassVar[str] = "inverters"
+    noun: ClassVar[str] = "solar inverter"
+
+    solar_w: float | None = None
+    household_w: float | None = None
+    surplus_w_reported: float | None = None
+    grid_w: float | None = None  # + export, − import
+    battery_w: float | None = None  # + discharging, − charging (new convention, fact sheet §3.4)
+    battery_level: int | None = None
+    is_battery_connected: bool | None = None
+    battery_capacity_kwh: float | None = None
+    rating_kw: float | None = None
+
+    @property
+    def surplus_w(self) -> float | None:
+        if self.surplus_w_reported is not None:
+            return self.surplus_w_reported
+        if self.solar_w is not None and self.household_w is not None:
+            return self.solar_w - self.household_w
+        return None
+
+    @property
+    def has_battery(self) -> bool:
+        return bool(self.is_battery_connected) or self.battery_level is not None
+
+
+_IV_FIELDS = {
+    "current_solar_production_w", "household_consumption_w", "solar_surplus_w", "current_power_to_grid_w",
+    "battery_charge_discharge_power_w", "battery_charge_level_percent", "is_battery_connected",
+    "battery_connected", "battery_capacity_kwh", "solar_power_rating_kw",
+}
+
+
+def parse_inverter(raw: Mapping[str, Any]) -> Inverter:
+    return Inverter(
+        **_common(raw),
+        solar_w=as_float(raw.get("current_solar_production_w")),
+        household_w=as_float(raw.get("household_consumption_w")),
+        surplus_w_reported=as_float(raw.get("solar_surplus_w")),
+        grid_w=as_float(raw.get("current_power_to_grid_w")),
+        battery_w=as_float(raw.get("battery_charge_discharge_power_w")),
+        battery_level=as_percent(raw.get("battery_charge_level_percent")),
+        is_battery_connected=as_bool(_first(raw, "is_battery_connected", "battery_connected")),
+        battery_capacity_kwh=as_float(raw.get("battery_capacity_kwh")),
+        rating_kw=as_float(raw.get("solar_power_rating_kw")),
+        extra=_extra(raw, _KNOWN | _IV_FIELDS),
+    )
+
+
+PARSERS = {"heat-pumps": parse_heat_pump, "electric-vehicles": parse_electric_vehicle, "inverters": parse_inverter}
+MODELS: dict[str, type[Device]] = {"heat-pumps": HeatPump, "electric-vehicles": ElectricVehicle, "inverters": Inverter}
+URL_KINDS = {"heat-pump": "heat-pumps", "electric-vehicle": "electric-vehicles", "inverter": "inverters"}
+
+
+def parse_device(api_kind: str, raw: Any) -> Device:
+    """Never raises: a payload that is not even an object becomes an empty device of that kind."""
+    if not isinstance(raw, Mapping):
+        return MODELS[api_kind](id=None)
+    try:
+        return PARSERS[api_kind](raw)
+    except Exception:  # noqa: BLE001 - a card must render "unknown", never crash the page
+        return MODELS[api_kind](id=as_uuid(raw.get("id")))

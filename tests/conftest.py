@@ -1,0 +1,93 @@
+"""Shared fixtures. Tests run on PostgreSQL when DATABASE_URL points at it (make test does), else SQLite."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Give every test session its own test database, so two runs on one machine never collide."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("sqlite3"):
+        base = db.get("TEST", {}).get("NAME") or f"test_{db['NAME']}"
+        db.setdefault("TEST", {})["NAME"] = f"{base}_{os.getpid()}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings) -> None:
+    """Each test starts with an empty cache of its own (allauth keeps rate limits there too)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- Personas and the two Podero seams ------------------------------------------------------------
+PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture
+def fake_podero(monkeypatch):
+    """Replace the process-wide client with the in-memory fake (no HTTP)."""
+    from devices import podero
+
+    from .fakes import FakePodero
+
+    fake = FakePodero()
+    monkeypatch.setattr(podero, "get_client", lambda: fake)
+    return fake
+
+
+def _make_homeowner(email: str, podero_user_id: str, org_id: str | None = None):
+    from accounts.services import homeowner_link
+
+    user, _ = homeowner_link(email=email, podero_user_id=podero_user_id, org_id=org_id, password=PASSWORD,
+                             first_name=email.split("@")[0].capitalize())
+    return user
+
+
+@pytest.fixture
+def homeowner(db):
+    """Persona 1: a linked homeowner (Podero user id below), with a verified email."""
+    return _make_homeowner("owner@example.com", "11111111-1111-4111-8111-111111111111")
+
+
+@pytest.fixture
+def other_homeowner(db):
+    """Persona 2: another linked homeowner, whose devices persona 1 must never reach."""
+    return _make_homeowner("other@example.com", "22222222-2222-4222-8222-222222222222")
+
+
+@pytest.fixture
+def sim(live_server, settings):
+    """The simulator over real HTTP (pytest-django's live_server), with the demo org, client, user, devices.
+
+    Yields the simulator's DemoInfo; the process-wide client points at this live server.
+    """
+    from devices import podero
+    from simulator import clock, faults, stats
+    from simulator.demo import ensure_demo
+
+    settings.PODERO_BASE_URL = live_server.url + "/simulator"
+    podero.reset_client()
+    faults.reset()
+    stats.reset()
+    info = ensure_demo()
+    yield info
+    faults.reset()
+    clock.unfreeze()
+    podero.reset_client()
+
+
+@pytest.fixture
+def demo_homeowner(sim):
+    """The demo homeowner linked to the simulator's demo Podero user."""
+    return _make_homeowner("demo@example.com", sim.user_id, sim.org_id)
