@@ -15,18 +15,33 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     from django.conf import settings
 
     db = settings.DATABASES["default"]
+    # live_server threads must not keep sessions open past a request: teardown drops the database.
+    db["CONN_MAX_AGE"] = 0
     if not db["ENGINE"].endswith("sqlite3"):
         base = db.get("TEST", {}).get("NAME") or f"test_{db['NAME']}"
         db.setdefault("TEST", {})["NAME"] = f"{base}_{os.getpid()}"
 
 
+def settle_background(timeout: float = 10.0) -> None:
+    """Wait for the services' background refresh threads (used when there is no broker) to finish."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.startswith("background:"):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings) -> None:
-    """Each test starts with an empty cache of its own (allauth keeps rate limits there too)."""
+    """Each test starts with an empty cache of its own (allauth keeps rate limits there too), and
+    no background refresh of one test reaches into the next."""
     from django.core.cache import cache
 
     cache.clear()
     yield
+    settle_background()
     cache.clear()
 
 
