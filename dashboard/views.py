@@ -8,15 +8,17 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from devices import services
+from devices import podero, services
+from devices.schemas import URL_KINDS
 
 View = Callable[..., HttpResponse]
+CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
 
 
 def homeowner_required(view: View) -> View:
@@ -44,9 +46,32 @@ def homeowner_required(view: View) -> View:
 def home(request: HttpRequest, link: Any) -> HttpResponse:
     overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1")
     template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")
-    response = render(request, template, {"overview": overview, "devices": overview.devices})
+    # The home's energy flow (inverters) first, like an energy dashboard; then heat pumps and cars.
+    devices = sorted(overview.devices, key=lambda d: CARD_ORDER.get(d.kind, len(CARD_ORDER)))
+    response = render(request, template, {"overview": overview, "devices": devices})
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_GET
+@homeowner_required
+def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) -> HttpResponse:
+    """Every reading of one of the homeowner's own devices; another homeowner's id is a 404."""
+    api_kind = URL_KINDS.get(kind)
+    if api_kind is None:
+        raise Http404("unknown device kind")
+    error = None
+    device = None
+    try:
+        device = services.device_get(link=link, kind=api_kind, device_id=device_id)
+    except podero.PoderoError as exc:  # never loaded and Podero down: say so, don't 500
+        error = services.describe_failure(exc)
+    overview = services.device_overview(link=link, kinds=(api_kind,)) if device is not None else None
+    context = {
+        "device": device, "error": error, "overview": overview,
+        "extra_rows": sorted(device.extra.items()) if device is not None else [],
+    }
+    return render(request, "dashboard/device_detail.html", context)
 
 
 @require_GET
@@ -55,4 +80,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-__all__ = ["home", "healthz", "homeowner_required", "login_required"]
+__all__ = ["home", "device_detail", "healthz", "homeowner_required", "login_required"]

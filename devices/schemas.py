@@ -24,18 +24,22 @@ def as_int(value: Any) -> int | None:
     return None if number is None else int(round(number))
 
 
+MAX_PLAUSIBLE = 1e9  # no home reading (W, kWh, °C, km) comes near this; larger is a broken payload
+
+
 def as_float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
             number = float(value.strip().replace(",", "."))
         except ValueError:
             return None
-        return number if math.isfinite(number) else None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) and abs(number) < MAX_PLAUSIBLE else None
 
 
 def as_bool(value: Any) -> bool | None:
@@ -146,6 +150,27 @@ class Action:
     required_parameters: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttentionItem:
+    """One thing the homeowner must do, in plain words, with the manufacturer's reconnect link if any."""
+
+    code: str
+    message: str
+    url: str | None
+    button_label: str
+
+
+def _attention_message(code: str, manufacturer: str | None, noun: str) -> str:
+    if code == "reauthenticate":
+        account = f"your {manufacturer} account" if manufacturer else "your manufacturer account"
+        return f"The connection to {account} has expired. Reconnect it so Podero can keep optimising."
+    if code == "not_authenticated":
+        account = f"your {manufacturer} account" if manufacturer else "your manufacturer account"
+        return (f"This {noun} is not connected to {account} any more. "
+                "Reconnect it so Podero can keep optimising.")
+    return f"Podero needs you to take an action on this {noun} before it can resume normal optimisation."
+
+
 _KNOWN = {
     "id", "connection_status", "monitoring_status", "steering_status", "device_model", "owner",
     "created_at", "updated_at", "is_authenticated", "is_smart_optimization_active", "current_mode",
@@ -212,6 +237,33 @@ class Device:
             if action.url:
                 return action.url
         return self.authorization_url
+
+    @property
+    def slug(self) -> str:
+        """The URL slug of this kind (heat-pump | electric-vehicle | inverter)."""
+        return next((slug for slug, api in URL_KINDS.items() if api == self.api_kind), "device")
+
+    @property
+    def attention_items(self) -> list[AttentionItem]:
+        """What to tell the homeowner when `needs_attention`: one item per pending action (unknown codes
+        get a generic sentence), or one for a lost authentication that carries no action."""
+        if not self.needs_attention:
+            return []
+        label = f"Reconnect {self.manufacturer}" if self.manufacturer else "Reconnect"
+        items = [
+            AttentionItem(code=a.code, message=_attention_message(a.code, self.manufacturer, self.noun),
+                          url=a.url or self.authorization_url or self.embeddable_url,
+                          button_label=label if a.code == "reauthenticate" else "Resolve")
+            for a in self.actions
+        ]
+        if not items:
+            code = "not_authenticated" if self.is_authenticated is False else "unknown"
+            items.append(AttentionItem(
+                code=code, message=_attention_message(code, self.manufacturer, self.noun),
+                url=self.authorization_url or self.embeddable_url,
+                button_label=label if code == "not_authenticated" else "Resolve",
+            ))
+        return items
 
     @property
     def has_consumption(self) -> bool:
@@ -307,6 +359,20 @@ class HeatPump(Device):
             return "Optimizing"
         label = HP_MODE_LABELS.get(self.current_mode.lower())
         return label if label else f"Optimizing ({self.current_mode})"
+
+
+    @property
+    def operating_mode_label(self) -> str | None:
+        """The legacy `operational_mode` when sent, else what the enabled functions say (new-style payloads)."""
+        if self.operational_mode:
+            return self.operational_mode
+        flags = [(name, as_bool(self.extra.get(key))) for key, name in (
+            ("is_space_heating_enabled", "heating"), ("is_hot_water_heating_enabled", "hot water"),
+            ("is_space_cooling_enabled", "cooling"), ("is_pool_heating_enabled", "pool"))]
+        if all(value is None for _, value in flags):
+            return None
+        enabled = [name for name, value in flags if value]
+        return " & ".join(enabled).capitalize() if enabled else "Standby"
 
 
 _HP_FIELDS = {
@@ -457,6 +523,25 @@ def parse_electric_vehicle(raw: Mapping[str, Any]) -> ElectricVehicle:
 
 
 # --- Solar inverter -----------------------------------------------------------------------------
+class Flow(StrEnum):
+    """The direction of a signed power reading, in words the UI can use."""
+
+    CHARGING = "charging"
+    DISCHARGING = "discharging"
+    EXPORTING = "exporting"
+    IMPORTING = "importing"
+    IDLE = "idle"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, watts: float | None, *, positive: Flow, negative: Flow) -> Flow:
+        if watts is None:
+            return cls.UNKNOWN
+        if abs(watts) < 0.5:  # rounds to 0 W: nothing flows
+            return cls.IDLE
+        return positive if watts > 0 else negative
+
+
 @dataclass(frozen=True, kw_only=True)
 class Inverter(Device):
     kind: ClassVar[str] = "inverter"
@@ -484,6 +569,16 @@ class Inverter(Device):
     @property
     def has_battery(self) -> bool:
         return bool(self.is_battery_connected) or self.battery_level is not None
+
+    @property
+    def battery_flow(self) -> Flow:
+        """Sign convention (fact sheet §3.4, new): + discharging, − charging."""
+        return Flow.of(self.battery_w, positive=Flow.DISCHARGING, negative=Flow.CHARGING)
+
+    @property
+    def grid_flow(self) -> Flow:
+        """Sign convention (fact sheet §3.4): + export, − import."""
+        return Flow.of(self.grid_w, positive=Flow.EXPORTING, negative=Flow.IMPORTING)
 
 
 _IV_FIELDS = {

@@ -94,3 +94,9 @@ def test_parse_device_never_raises(raw):
 def test_javascript_links_from_upstream_are_dropped():
     raw = {**payloads.HEAT_PUMP, "authorization_url": "javascript:alert(1)", "is_authenticated": False}
     assert parse_device("heat-pumps", raw).resolution_url is None
+
+
+def test_absurd_magnitudes_are_unknown_not_a_crash():
+    # Found by the hypothesis fuzz: 1e30 W made the card's number formatting raise.
+    iv = parse_device("inverters", {**payloads.INVERTER, "current_power_to_grid_w": 1e30})
+    assert iv.grid_w is None

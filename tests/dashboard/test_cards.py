@@ -1,0 +1,393 @@
+"""The dashboard cards show every display rule of the integration guide, and never a 500 on odd payloads."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import override_settings
+
+from devices.schemas import parse_device
+from tests import payloads
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, homeowner, fake_podero, **kinds) -> str:
+    """Render the dashboard for `homeowner` with the given payloads (kind=[payload, ...])."""
+    uid = homeowner.podero.podero_user_id
+    for kind, items in kinds.items():
+        for item in items:
+            fake_podero.add(uid, kind.replace("_", "-"), item)
+    client.force_login(homeowner)
+    response = client.get("/")
+    assert response.status_code == 200
+    return _text(response.content.decode())
+
+
+def _text(html: str) -> str:
+    return html.replace("\u00a0", " ")
+
+
+def _card(html: str, device_id: str) -> str:
+    start = html.rindex("<article", 0, html.index(f'id="device-{device_id}"'))
+    end = html.find("</article>", start)
+    return html[start:end]
+
+
+def _fresh() -> str:
+    return (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+
+
+# --- Heat pump ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("active", "mode", "label"),
+    [
+        (False, "low", "Not optimizing"),
+        (True, "min", "Min"),
+        (True, "low", "ECO"),
+        (True, "mid", "Comfort"),
+        (True, "max", "Boost"),
+        (True, "turbo", "Optimizing (turbo)"),
+        (True, None, "Optimizing"),
+        (None, "low", "Unknown"),
+    ],
+)
+def test_heat_pump_optimization_label(client, homeowner, fake_podero, active, mode, label):
+    hp = payloads.heat_pump(is_smart_optimization_active=active, current_mode=mode)
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert f'<p class="pill pill--{"on" if active else "off"}">{label}</p>' in card
+    assert f"<dt>Optimization</dt><dd>{label}</dd>" in card
+
+
+def test_heat_pump_readings_units_and_missing_indoor_sensor(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(current_power_consumption_w=950, indoor_actual_temperature=None,
+                            indoor_target_temperature=None, outdoor_temperature=-3.45, dhw_temperature=47.9,
+                            inlet_temperature=33.1, operational_mode="Heating")
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert '<p class="hero__value">950 W</p>' in card
+    assert "Indoor</dt><dd>no sensor</dd>" in card
+    assert "Outdoor</dt><dd>-3.5 °C</dd>" in card  # rounded half up, one decimal
+    assert "Hot water</dt><dd>47.9 °C</dd>" in card
+    assert "Inlet</dt><dd>33.1 °C</dd>" in card
+    assert "Operating mode</dt><dd>Heating</dd>" in card
+
+
+def test_operating_mode_is_derived_from_the_enabled_functions_when_not_sent(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(is_space_heating_enabled=True, is_hot_water_heating_enabled=True)
+    off = payloads.heat_pump(is_space_heating_enabled=False, is_hot_water_heating_enabled=False)
+    html = _page(client, homeowner, fake_podero, heat_pumps=[hp, off])
+    assert "Operating mode</dt><dd>Heating & hot water</dd>" in _card(html, hp["id"]).replace("&amp;", "&")
+    assert "Operating mode</dt><dd>Standby</dd>" in _card(html, off["id"])
+
+
+def test_power_above_one_kilowatt_is_shown_in_kw(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(current_power_consumption_w=1850)
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert '<p class="hero__value">1.9 kW</p>' in card
+
+
+# --- Electric vehicle ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("plugged", "charging", "full", "label"),
+    [
+        (False, False, False, "Unplugged"),
+        (False, None, False, "Unplugged"),
+        (True, False, False, "Plugged in — waiting for an optimal window"),
+        (True, True, False, "Charging"),
+        (True, False, True, "Plugged in — fully charged"),
+        (None, None, None, "Charging status unknown"),
+    ],
+)
+def test_ev_charge_status(client, homeowner, fake_podero, plugged, charging, full, label):
+    ev = payloads.electric_vehicle(is_plugged_in=plugged, is_charging=charging, is_fully_charged=full)
+    card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
+    assert f"<dt>Charge status</dt><dd>{label}</dd>" in card
+
+
+@pytest.mark.parametrize(
+    ("overrides", "text"),
+    [
+        ({"boost_state": "available"}, "Boost available — you can charge now at full power"),
+        ({"boost_state": "requested"}, "Boost requested — starting…"),
+        ({"boost_state": "ongoing", "is_charging": True}, "Boosting — charging at full power"),
+        ({"boost_state": "unavailable", "is_plugged_in": False},
+         "Boost unavailable: the car is not plugged in."),
+        ({"boost_state": "unavailable", "is_plugged_in": False, "boost_for_next_session": True},
+         "Boost unavailable: the car is not plugged in. Boost is armed for the next plug-in."),
+        ({"boost_state": "unavailable", "is_fully_charged": True}, "Boost unavailable: the battery is full."),
+        ({"boost_state": "unavailable", "is_charging": True}, "Boost unavailable: the car is already charging."),
+        ({"boost_state": "warp-speed"}, "Boost status unknown"),
+        ({"boost_state": None}, "Boost status unknown"),
+    ],
+)
+def test_ev_boost_state_text(client, homeowner, fake_podero, overrides, text):
+    ev = payloads.electric_vehicle(**overrides)
+    card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
+    assert re.search(r"<dt>Boost</dt><dd class=\"boost-state boost-state--[a-z]+\">" + re.escape(text), card)
+
+
+def test_ev_battery_bar_marks_the_target_and_shows_charging_details(client, homeowner, fake_podero):
+    ev = payloads.electric_vehicle(battery_level=64, minimum_charge_limit=80, is_charging=True, charge_rate_w=7400,
+                                   battery_capacity_kwh=75.0, charge_target_max=90, driving_range=250,
+                                   is_charge_policy_enabled=True, charge_deadline_at="07:30")
+    card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
+    assert 'class="battery-bar__fill battery-bar__fill--charging" x="0" y="0" width="64.0"' in card
+    assert 'class="battery-bar__target" x1="80.0" x2="80.0"' in card
+    assert "Target 80 %" in card and '<p class="hero__value">64 %</p>' in card
+    assert "<dt>Charge rate</dt><dd>7.4 kW</dd>" in card
+    assert "<dt>Range</dt><dd>250 km</dd>" in card
+    # (90 − 64) % of 75 kWh at 7.4 kW = 2 h 38 min
+    assert "<dt>Time remaining</dt><dd>2 h 38 min</dd>" in card
+    assert "<dt>Charge deadline</dt><dd>80 % by 07:30</dd>" in card
+
+
+def test_ev_without_a_deadline_policy(client, homeowner, fake_podero):
+    ev = payloads.electric_vehicle(is_charge_policy_enabled=False, is_charging=False, charge_rate_w=0)
+    card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
+    assert "<dt>Charge deadline</dt><dd>none set</dd>" in card
+    assert "<dt>Charge rate</dt><dd>not charging</dd>" in card
+
+
+# --- Solar inverter -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("battery_w", "words", "arrow_into_hub"),
+    [
+        (-1500, "Battery charging 1.5 kW", False),
+        (800, "Battery discharging 800 W", True),
+        (0, "Battery idle", None),
+    ],
+)
+def test_inverter_battery_sign_convention(client, homeowner, fake_podero, battery_w, words, arrow_into_hub):
+    iv = payloads.inverter(battery_charge_discharge_power_w=battery_w)
+    card = _card(_page(client, homeowner, fake_podero, inverters=[iv]), iv["id"])
+    assert words in card
+    line = re.search(r'flow__line--battery [^"]*" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"', card)
+    assert line, "the battery spoke is drawn"
+    y1, y2 = float(line.group(2)), float(line.group(4))
+    if arrow_into_hub is None:
+        assert "flow__arrow--battery" not in card and "flow__line--battery flow__line--idle" in card
+    else:
+        assert "flow__arrow--battery" in card
+        # the battery sits below the hub: flowing into the hub means drawn upwards
+        assert (y1 > y2) is arrow_into_hub
+
+
+@pytest.mark.parametrize(
+    ("grid_w", "words", "pill"),
+    [
+        (1400, "Exporting 1.4 kW to the grid", "exporting"),
+        (-600, "Importing 600 W from the grid", "importing"),
+        (0, "No power to or from the grid", "idle"),
+    ],
+)
+def test_inverter_grid_sign_convention(client, homeowner, fake_podero, grid_w, words, pill):
+    iv = payloads.inverter(current_power_to_grid_w=grid_w)
+    card = _card(_page(client, homeowner, fake_podero, inverters=[iv]), iv["id"])
+    assert f'<p class="pill pill--{pill}">{words}</p>' in card
+    assert f"<li>{words}" in re.sub(r"<svg.*?</svg>", "", card)
+
+
+def test_inverter_surplus_reported_and_fallback(client, homeowner, fake_podero):
+    reported = payloads.inverter(solar_surplus_w=5300)
+    derived = payloads.inverter(solar_surplus_w=None, current_solar_production_w=4000, household_consumption_w=1200)
+    html = _page(client, homeowner, fake_podero, inverters=[reported, derived])
+    assert "<dt>Solar surplus</dt><dd>5.3 kW</dd>" in _card(html, reported["id"])
+    assert "<dt>Solar surplus</dt><dd>2.8 kW</dd>" in _card(html, derived["id"])
+
+
+def test_inverter_energy_flow_diagram_has_text_labels(client, homeowner, fake_podero):
+    iv = payloads.inverter()  # 6250 solar, 950 home, −2000 battery (charging), +3300 grid (export)
+    card = _card(_page(client, homeowner, fake_podero, inverters=[iv]), iv["id"])
+    assert '<svg class="flow__svg"' in card and 'role="img"' in card
+    assert ("<desc" in card and "Solar production 6.3 kW. Your home uses 950 W. Battery charging 2.0 kW. "
+            "Exporting 3.3 kW to the grid.</desc>" in card)
+    assert ">Grid · exporting</text>" in card and ">charging 2.0 kW</text>" in card
+    widths = dict(re.findall(r'flow__line--(\w+) flow__line--active"[^>]*stroke-width="([\d.]+)"', card))
+    assert float(widths["solar"]) > float(widths["grid"]) > float(widths["home"])  # width follows power
+
+
+def test_inverter_without_battery_has_no_battery_node(client, homeowner, fake_podero):
+    iv = payloads.inverter(is_battery_connected=False, battery_charge_level_percent=None,
+                           battery_charge_discharge_power_w=0)
+    card = _card(_page(client, homeowner, fake_podero, inverters=[iv]), iv["id"])
+    assert "flow__node--battery" not in card
+    assert "<dt>Battery level</dt><dd>no battery</dd>" in card
+
+
+# --- Every card ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [("ok", "Connected"), ("warning", "Connection warning"), ("error", "Connection error"),
+     ("unknown", "Connection unknown"), ("sideways", "Connection unknown")],
+)
+def test_connection_badge_has_icon_and_words(client, homeowner, fake_podero, status, text):
+    hp = payloads.heat_pump(connection_status=status)
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    badge = re.search(r'<span class="badge badge--(\w+)"><svg class="icon icon--([\w-]+)".*?<span>(.*?)</span>', card)
+    assert badge and badge.group(3) == text
+    assert badge.group(2) in {"check-circle", "alert-triangle", "x-circle", "help-circle"}
+
+
+def test_card_header_links_to_detail_and_shows_model(client, homeowner, fake_podero):
+    hp = payloads.heat_pump()
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert f'<a href="/devices/heat-pump/{hp["id"]}/">Nibe S2125-8</a>' in card
+    assert "Heat Pump (Air-to-Water) · 2022" in card
+
+
+def test_last_sync_is_relative_with_the_exact_time_on_hover(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(current_state_last_updated_at=_fresh())
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    stamp = re.search(r'Last sync <time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', card)
+    assert stamp and stamp.group(3) == "5 min ago"
+    assert "(CET)" in stamp.group(2) or "(CEST)" in stamp.group(2)  # the homeowner's time zone
+    assert "last reported" not in card and "card--stale" not in card
+
+
+def test_stale_device_state_warns(client, homeowner, fake_podero):
+    stale = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    hp = payloads.heat_pump(current_state_last_updated_at=stale)
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert "card--stale" in card
+    assert re.search(r"This heat pump last reported <time[^>]*>3 h ago</time>\. Its readings may be out of date\.",
+                     card)
+
+
+# --- Attention ------------------------------------------------------------------------------------
+def _attention(html: str) -> str:
+    start = html.index('<section class="attention"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_reauthenticate_action_is_explained_at_the_top_with_a_reconnect_link(client, homeowner, fake_podero):
+    ev = payloads.electric_vehicle(action_needed=True, actions=payloads.ELECTRIC_VEHICLE["actions"])
+    hp = payloads.heat_pump()
+    html = _page(client, homeowner, fake_podero, heat_pumps=[hp], electric_vehicles=[ev])
+    top = _attention(html)
+    assert html.index('<section class="attention"') < html.index('<ul class="cards">')
+    assert ("The connection to your Tesla account has expired. Reconnect it so Podero can keep optimising."
+            in top)
+    url = payloads.ELECTRIC_VEHICLE["actions"][0]["resolution_link"]["url"]
+    assert f'<a class="button button--primary" href="{url}" target="_blank" rel="noopener">Reconnect Tesla' in top
+    assert "Nibe" not in top
+    assert "card--attention" in _card(html, ev["id"]) and "card--attention" not in _card(html, hp["id"])
+
+
+def test_unknown_action_code_gets_a_generic_sentence(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(action_needed=True, actions=[
+        {"code": "accept_new_terms", "resolution_link": {"url": "https://podero.example/terms", "required_parameters": []}},
+    ])
+    top = _attention(_page(client, homeowner, fake_podero, heat_pumps=[hp]))
+    assert "Podero needs you to take an action on this heat pump before it can resume normal optimisation." in top
+    assert 'href="https://podero.example/terms" target="_blank" rel="noopener">Resolve' in top
+
+
+def test_lost_authentication_links_to_authorization_url(client, homeowner, fake_podero):
+    iv = payloads.inverter(is_authenticated=False, action_needed=False, actions=[],
+                           authorization_url="https://auth.podero.example/connect/fronius")
+    top = _attention(_page(client, homeowner, fake_podero, inverters=[iv]))
+    assert "This solar inverter is not connected to your Fronius account any more." in top
+    assert 'href="https://auth.podero.example/connect/fronius" target="_blank" rel="noopener">Reconnect Fronius' in top
+
+
+def test_attention_without_any_link_says_who_can_help(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(is_authenticated=False, authorization_url="javascript:alert(1)")
+    top = _attention(_page(client, homeowner, fake_podero, heat_pumps=[hp]))
+    assert "javascript:" not in top
+    assert "your energy provider's support team can help" in top.replace("&#x27;", "'")
+
+
+def test_no_attention_section_when_all_is_well(client, homeowner, fake_podero):
+    html = _page(client, homeowner, fake_podero, heat_pumps=[payloads.heat_pump()])
+    assert '<section class="attention"' not in html
+
+
+# --- Empty state and odd payloads -------------------------------------------------------------------
+def test_empty_state_explains_how_to_connect_a_device(client, homeowner, fake_podero):
+    html = _page(client, homeowner, fake_podero)
+    assert "No devices connected yet" in html
+    assert "To connect one, use the link your energy provider sent you" in html
+    assert '<ul class="cards">' not in html
+
+
+def _all_null(base: dict) -> dict:
+    return {key: (base[key] if key == "id" else None) for key in base}
+
+
+def _wrong_types(base: dict) -> dict:
+    odd = {key: ["?"] if i % 3 == 0 else ({"x": 1} if i % 3 == 1 else "n/a") for i, key in enumerate(base)}
+    odd["id"] = base["id"]
+    return odd
+
+
+@pytest.mark.parametrize("mangle", [_all_null, _wrong_types])
+def test_null_or_wrong_typed_payloads_render_unknown(client, homeowner, fake_podero, mangle):
+    hp, ev, iv = (mangle(payloads.heat_pump()), mangle(payloads.electric_vehicle()), mangle(payloads.inverter()))
+    html = _page(client, homeowner, fake_podero, heat_pumps=[hp], electric_vehicles=[ev], inverters=[iv])
+    for device in (hp, ev, iv):
+        card = _card(html, device["id"])
+        assert "Connection unknown" in card
+        assert "unknown" in card
+        assert "Last sync unknown" in card
+    assert "<dt>Optimization</dt><dd>Unknown</dd>" in _card(html, hp["id"])
+    assert '<p class="hero__value">unknown</p>' in _card(html, hp["id"])
+    assert "Charging status unknown" in _card(html, ev["id"])
+    assert "Grid exchange unknown" in _card(html, iv["id"])
+
+
+def test_payloads_that_are_not_objects_do_not_break_the_page(client, homeowner, fake_podero):
+    html = _page(client, homeowner, fake_podero, heat_pumps=["garbage", 42], inverters=[None])
+    assert "Unknown heat pump" in html and "Unknown solar inverter" in html
+
+
+# --- Consumption ---------------------------------------------------------------------------------
+def test_consumption_bars_per_device_and_for_the_home(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(consumption_last_day_kwh=14.24, consumption_last_week_kwh=91.5,
+                            consumption_last_month_kwh=1402.3)
+    ev = payloads.electric_vehicle(consumption_last_day_kwh=9.1, consumption_last_week_kwh=48,
+                                   consumption_last_month_kwh=230)
+    html = _page(client, homeowner, fake_podero, heat_pumps=[hp], electric_vehicles=[ev])
+    card = _card(html, hp["id"])
+    assert re.search(r'<th scope="row">Last day</th>.*?<td class="consumption__value">14.2 kWh</td>', card, re.S)
+    assert re.search(r'<th scope="row">Last month</th>.*?<td class="consumption__value">1,402 kWh</td>', card, re.S)
+    assert "46.7 kWh/day" in card  # 1402.3 / 30, the bar's length
+    home = html[html.index('consumption--home'):]
+    assert "Your home&#x27;s consumption" in home
+    assert '<td class="consumption__value">23.3 kWh</td>' in home  # 14.24 + 9.1
+    assert '<td class="consumption__value">1,632 kWh</td>' in home
+    assert "Nibe S2125-8" in home and "Tesla Model 3" in home  # the legend names each device
+
+
+@override_settings(LANGUAGE_CODE="de")
+def test_numbers_follow_the_locale(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(current_power_consumption_w=1850, consumption_last_month_kwh=1402.3)
+    uid = homeowner.podero.podero_user_id
+    fake_podero.add(uid, "heat-pumps", hp)
+    client.force_login(homeowner)
+    html = _text(client.get("/", headers={"Accept-Language": "de"}).content.decode())
+    card = _card(html, hp["id"])
+    assert '<p class="hero__value">1,9 kW</p>' in card
+    assert "1.402 kWh" in card
+
+
+def test_device_card_partial_renders_one_card_with_a_notice():
+    device = parse_device("electric-vehicles", payloads.electric_vehicle(battery_level=64))
+    html = render_to_string("dashboard/home.html#device-card", {"device": device, "notice": "Boost started."})
+    assert html.strip().startswith("<article") and html.count("<article") == 1
+    assert f'id="device-{device.id}"' in html
+    assert '<p class="card__notice" role="status">Boost started.</p>' in html
+    assert "<html" not in html
+
+
+def test_home_consumption_with_an_inverter_shows_the_rest_of_the_home(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(consumption_last_day_kwh=10, consumption_last_week_kwh=70, consumption_last_month_kwh=300)
+    iv = payloads.inverter(consumption_last_day_kwh=25, consumption_last_week_kwh=160, consumption_last_month_kwh=690)
+    html = _page(client, homeowner, fake_podero, heat_pumps=[hp], inverters=[iv])
+    assert "Household consumption" in _card(html, iv["id"])
+    home = html[html.index("consumption--home"):]
+    assert '<td class="consumption__value">25.0 kWh</td>' in home  # the household total, not 10 + 25
+    assert "<title>Rest of your home: 15.0 kWh</title>" in home
+    assert "Rest of your home" in home[home.index('<ul class="legend">'):]
