@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,6 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("devices/<slug:kind>/<uuid:device_id>/", views.device_detail, name="device_detail"),
+    path("", include("dashboard.control_urls")),  # issue 5: homeowner controls
 ]

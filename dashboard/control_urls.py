@@ -1,0 +1,15 @@
+"""Homeowner controls (included from homeowner_urls, so the names live in the "dashboard" namespace)."""
+
+from django.urls import path
+
+from . import controls
+
+EV = "devices/electric-vehicle/<uuid:device_id>"
+urlpatterns = [
+    path("devices/<str:kind>/<uuid:device_id>/optimization", controls.optimization, name="optimization"),
+    path(f"{EV}/boost", controls.ev_boost, name="ev-boost"),
+    path(f"{EV}/boost/cancel", controls.ev_boost_cancel, name="ev-boost-cancel"),
+    path(f"{EV}/boost/status", controls.ev_boost_poll, name="ev-boost-poll"),
+    path(f"{EV}/deadline", controls.ev_deadline, name="ev-deadline"),
+    path(f"{EV}/schedule", controls.ev_schedule, name="ev-schedule"),
+]

@@ -1,0 +1,338 @@
+"""Homeowner controls: pause/resume optimization, Charge now, the charge deadline, the weekly schedule.
+
+Every change is a POST (CSRF-checked, also from htmx through base.html's hx-headers) that calls one
+service in devices.services (ownership check, rate limit, audit log, the one upstream call).
+Without JavaScript: post → redirect to the dashboard with a message, or the form page again with the
+errors and what was typed. With htmx: only the device's card is swapped
+("dashboard/home.html#device-card" with `device` and `notice`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from devices import services
+from devices.podero import PoderoError
+from devices.schemas import BoostState, Device, ElectricVehicle
+from devices.services import DayPlan, WriteConflict, WriteError, WriteFailed, WriteInvalid, WriteRateLimited
+
+from .forms import ChargeDeadlineForm, OptimizationForm, WeeklyScheduleForm, apply_helper
+from .views import homeowner_required
+
+EV = "electric-vehicles"
+OPTIMIZATION_KINDS = {"heat-pump": "heat-pumps", "inverter": "inverters"}
+BOOST_POLL_TIMEOUT_S = 180  # stop polling a boost that has not started after three minutes
+BOOST_SESSION_KEY = "boost-requested:{id}"
+
+PAUSED = {
+    "heat-pumps": "Optimization paused: your heat pump follows its own schedule until you resume.",
+    "inverters": "Optimization paused: your inverter and battery follow their own settings until you resume.",
+}
+RESUMED = "Optimization resumed: Podero optimizes your {noun} again."
+BOOST_STARTING = "Charge now requested: charging will start in a moment."
+BOOST_ARMED = "The car is not plugged in: it will start charging as soon as you plug it in."
+BOOST_CANCELLED = "Charging at the next plug-in is cancelled."
+BOOST_NOT_STARTED = "The car has not started charging yet — check that it is plugged in."
+FIX_FIELDS = "Please correct the highlighted fields. Nothing was changed."
+
+
+# --- Shared responses ----------------------------------------------------------------------------
+def _vary(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _card(request: HttpRequest, device: Device, *, notice: str | None = None, level: str = "info",
+          status: int = 200, **extra: Any) -> HttpResponse:
+    context = {"device": device, "notice": notice, "notice_level": level, **extra}
+    return _vary(render(request, "dashboard/home.html#device-card", context, status=status))
+
+
+def _home(device_id: Any = None) -> str:
+    return reverse("dashboard:home") + (f"#device-{device_id}" if device_id else "")
+
+
+def _finish(request: HttpRequest, device: Device | None, message: str, *, level: int = messages.SUCCESS,
+            status: int = 200, **extra: Any) -> HttpResponse:
+    """htmx: the card with a notice. No JS (or no device to draw): a message and back to the dashboard."""
+    if request.htmx and device is not None:
+        return _card(request, device, notice=message, level=messages.DEFAULT_TAGS.get(level, "info"),
+                     status=status, **extra)
+    messages.add_message(request, level, message)
+    if request.htmx:
+        return _vary(HttpResponseClientRedirect(_home()))
+    return _vary(redirect(_home(getattr(device, "id", None))))
+
+
+def _current(link: Any, kind: str, device_id: UUID) -> Device | None:
+    """The device as last known (for redrawing a card after a refusal); None if it cannot be had."""
+    try:
+        return services.device_get(link=link, kind=kind, device_id=device_id)
+    except PoderoError:
+        return None
+
+
+def _fresh(link: Any, kind: str, device_id: UUID) -> Device | None:
+    try:
+        return services.device_fetch_fresh(link=link, kind=kind, device_id=str(device_id))
+    except PoderoError:
+        return _current(link, kind, device_id)
+
+
+def _rate_limited_card(request: HttpRequest, link: Any, kind: str, device_id: UUID,
+                       exc: WriteRateLimited) -> HttpResponse:
+    device = _current(link, kind, device_id) if request.htmx else None
+    if device is not None:
+        return _card(request, device, notice=exc.message, level="error", status=429)
+    return _vary(render(request, "dashboard/controls/message_page.html",
+                        {"title": "Too many changes", "message": exc.message}, status=429))
+
+
+def _values(request: HttpRequest) -> dict[str, Any]:
+    """What was posted, for the audit log of an invalid attempt (no token)."""
+    return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+
+
+def _invalid(request: HttpRequest, link: Any, kind: str, device_id: UUID, action: str,
+             errors: dict[str, Any]) -> Device | None:
+    """Audit input our own validation refused (a foreign id still raises 404). None: devices unavailable."""
+    try:
+        return services.write_invalid(user=request.user, link=link, kind=kind, device_id=device_id, action=action,
+                                      values=_values(request), errors=errors)
+    except WriteFailed:
+        return None
+
+
+UNAVAILABLE = "Your devices could not be loaded from Podero just now. Please try again in a moment."
+
+
+def _boost_key(device_id: Any) -> str:
+    return BOOST_SESSION_KEY.format(id=device_id)
+
+
+# --- Pause / resume optimization (heat pumps, inverters) -----------------------------------------
+@require_POST
+@homeowner_required
+def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
+    api_kind = OPTIMIZATION_KINDS.get(kind)
+    if api_kind is None:
+        raise Http404("no optimization switch for this kind of device")
+    form = OptimizationForm(request.POST)
+    if not form.is_valid():
+        device = _invalid(request, link, api_kind, device_id, services.A_OPTIMIZATION, form.errors.get_json_data())
+        return _finish(request, device, "Choose pause or resume. Nothing was changed.", level=messages.ERROR,
+                       status=422)
+    active = form.cleaned_data["active"]
+    try:
+        device = services.optimization_set(user=request.user, link=link, kind=api_kind, device_id=device_id,
+                                           active=active)
+    except WriteRateLimited as exc:
+        return _rate_limited_card(request, link, api_kind, device_id, exc)
+    except WriteError as exc:
+        return _finish(request, _current(link, api_kind, device_id), exc.message, level=messages.ERROR)
+    message = RESUMED.format(noun=device.noun) if active else PAUSED[api_kind]
+    return _finish(request, device, message)
+
+
+# --- Charge now (EV boost) -----------------------------------------------------------------------
+@require_POST
+@homeowner_required
+def ev_boost(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
+    try:
+        device = services.ev_boost_start(user=request.user, link=link, device_id=device_id)
+    except WriteRateLimited as exc:
+        return _rate_limited_card(request, link, EV, device_id, exc)
+    except WriteConflict as exc:
+        # 409: already charging or full. Not an error: say so and show the car as it is now.
+        return _finish(request, _fresh(link, EV, device_id), exc.message, level=messages.INFO)
+    except WriteError as exc:
+        return _finish(request, _current(link, EV, device_id), exc.message, level=messages.ERROR)
+    assert isinstance(device, ElectricVehicle)
+    if device.boost_state is BoostState.REQUESTED:
+        request.session[_boost_key(device.id)] = time.time()
+        message = BOOST_STARTING
+    elif device.boost_state is BoostState.ONGOING:
+        message = "Charging now."
+    elif device.boost_for_next_session or device.is_plugged_in is False:
+        message = BOOST_ARMED
+    else:
+        message = BOOST_STARTING
+    return _finish(request, device, message)
+
+
+@require_POST
+@homeowner_required
+def ev_boost_cancel(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
+    try:
+        device = services.ev_boost_cancel(user=request.user, link=link, device_id=device_id)
+    except WriteRateLimited as exc:
+        return _rate_limited_card(request, link, EV, device_id, exc)
+    except WriteError as exc:
+        return _finish(request, _current(link, EV, device_id), exc.message, level=messages.ERROR)
+    request.session.pop(_boost_key(device.id), None)
+    return _finish(request, device, BOOST_CANCELLED)
+
+
+@require_GET
+@homeowner_required
+def ev_boost_poll(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
+    """The card polls this every 3 s while the boost is `requested`. HTTP 286 tells htmx to stop:
+    when the state has moved on, after BOOST_POLL_TIMEOUT_S, and (by htmx itself) when the card is gone."""
+    if not request.htmx:
+        return redirect(_home(device_id))
+    key = _boost_key(device_id)
+    notice = None
+    try:
+        device = services.device_fetch_fresh(link=link, kind=EV, device_id=str(device_id))
+    except PoderoError as exc:
+        device = _current(link, EV, device_id)
+        notice = f"Could not check the car just now: {services.describe_failure(exc)} Trying again."
+        if device is None:
+            return _vary(HttpResponse(status=204))  # nothing to redraw; the next poll tries again
+    assert isinstance(device, ElectricVehicle)
+    started = request.session.get(key)
+    if started is None:  # a poll without our POST (another tab, a reload): time it from now
+        started = request.session[key] = time.time()
+    if device.boost_state is not BoostState.REQUESTED:
+        request.session.pop(key, None)
+        return _card(request, device, notice=notice, status=286)
+    if time.time() - float(started) > BOOST_POLL_TIMEOUT_S:
+        request.session.pop(key, None)
+        return _card(request, device, notice=BOOST_NOT_STARTED, level="warning", status=286,
+                     boost_poll_stopped=True)
+    return _card(request, device, notice=notice, level="warning" if notice else "info")
+
+
+# --- Charge deadline (daily "ready by") ------------------------------------------------------------
+def _deadline_problem(request: HttpRequest, device: Device, form: ChargeDeadlineForm, message: str, *,
+                      status: int) -> HttpResponse:
+    """Show the form again with the errors and what was typed: in the card (htmx) or on its own page."""
+    if request.htmx:
+        return _card(request, device, notice=message, level="error", status=status, deadline_form=form)
+    return _vary(render(request, "dashboard/controls/deadline_page.html",
+                        {"device": device, "form": form, "problem": message}, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+@homeowner_required
+def ev_deadline(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
+    if request.method == "GET":
+        device = _current(link, EV, device_id)
+        if device is None:
+            return _finish(request, None, UNAVAILABLE, level=messages.ERROR)
+        return render(request, "dashboard/controls/deadline_page.html",
+                      {"device": device, "form": ChargeDeadlineForm.for_device(device)})
+    form = ChargeDeadlineForm(request.POST, device_id=str(device_id))
+    if not form.is_valid():
+        device = _invalid(request, link, EV, device_id, services.A_DEADLINE, form.errors.get_json_data())
+        if device is None:
+            return _finish(request, None, services.NOT_SAVED.format(reason="your devices could not be loaded."),
+                           level=messages.ERROR)
+        return _deadline_problem(request, device, form, FIX_FIELDS, status=422)
+    enabled = form.cleaned_data["enabled"]
+    try:
+        device = services.ev_charge_deadline_set(
+            user=request.user, link=link, device_id=device_id, enabled=enabled,
+            minimum_charge_limit=form.cleaned_data.get("minimum_charge_limit") if enabled else None,
+            deadline=form.cleaned_data.get("charge_deadline_at") if enabled else None,
+        )
+    except WriteError as exc:
+        current = _current(link, EV, device_id)
+        if current is None:
+            return _finish(request, None, exc.message, level=messages.ERROR)
+        if isinstance(exc, WriteInvalid):
+            form.add_upstream_errors(exc.field_errors)
+        return _deadline_problem(request, current, form, exc.message,
+                                 status=429 if isinstance(exc, WriteRateLimited)
+                                 else 422 if isinstance(exc, WriteInvalid) else 200)
+    assert isinstance(device, ElectricVehicle)
+    if enabled:
+        message = (f"Charge deadline saved: at least {device.minimum_charge_limit} % by "
+                   f"{form.cleaned_data['charge_deadline_at']:%H:%M} every day.")
+    else:
+        message = "Charge deadline turned off: charging is fully cost-optimized."
+    return _finish(request, device, message)
+
+
+# --- Weekly schedule --------------------------------------------------------------------------------
+def _schedule_page(request: HttpRequest, device: ElectricVehicle, form: WeeklyScheduleForm | None, *,
+                   problem: str | None = None, status: int = 200, **extra: Any) -> HttpResponse:
+    context = {"device": device, "form": form, "problem": problem,
+               "deadline_form": ChargeDeadlineForm.for_device(device), **extra}
+    return _vary(render(request, "dashboard/schedule.html", context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+@homeowner_required
+def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
+    user_tz = getattr(request.user, "timezone", "") or "Europe/Vienna"
+    if request.method == "GET":
+        device = _current(link, EV, device_id)
+        if not isinstance(device, ElectricVehicle):
+            return _finish(request, None, UNAVAILABLE, level=messages.ERROR)
+        if device.is_charge_policy_enabled is not True:
+            return _schedule_page(request, device, None)
+        fallback = DayPlan(percentage=device.minimum_charge_limit, deadline=device.charge_deadline)
+        try:
+            policy = services.ev_charge_policy_get(link=link, device_id=device.id)
+            problem = None
+        except PoderoError as exc:
+            policy = None
+            problem = (f"Your current weekly schedule could not be loaded ({services.describe_failure(exc)}) "
+                       "The form shows your daily deadline instead.")
+        initial = WeeklyScheduleForm.initial_from(policy, default_tz=user_tz, fallback=fallback)
+        return _schedule_page(request, device, WeeklyScheduleForm(initial=initial), problem=problem)
+
+    action = request.POST.get("action", "save")
+    if action != "save":
+        # "Copy Monday to weekdays" and the weekend presets change the form only, never Podero.
+        device = _current(link, EV, device_id)
+        if not isinstance(device, ElectricVehicle):
+            return _finish(request, None, UNAVAILABLE, level=messages.ERROR)
+        changed = apply_helper(action, _values(request))
+        if changed is None:
+            return _schedule_page(request, device, WeeklyScheduleForm(request.POST),
+                                  problem="That button is not known. Nothing was changed.", status=400)
+        changed.pop("action", None)
+        return _schedule_page(request, device, WeeklyScheduleForm(initial=changed), helper_used=action)
+
+    form = WeeklyScheduleForm(request.POST)
+    if not form.is_valid():
+        device = _invalid(request, link, EV, device_id, services.A_POLICY, form.errors.get_json_data())
+    else:
+        try:  # a foreign id is audited and answered 404 before anything is sent
+            device = services.device_get_for_write(user=request.user, link=link, kind=EV, device_id=device_id,
+                                                   action=services.A_POLICY, values=_values(request))
+        except PoderoError:
+            device = None
+    if not isinstance(device, ElectricVehicle):
+        return _finish(request, None, services.NOT_SAVED.format(reason="your devices could not be loaded."),
+                       level=messages.ERROR)
+    if form.errors:
+        return _schedule_page(request, device, form, problem=FIX_FIELDS, status=422)
+    if device.is_charge_policy_enabled is not True:
+        _invalid(request, link, EV, device_id, services.A_POLICY, {"__all__": "the charge policy is off"})
+        return _schedule_page(request, device, None, status=409,
+                              problem="Turn on the charge deadline first; the weekly schedule applies only then. "
+                                      "Nothing was changed.")
+    try:
+        services.ev_charge_policy_set(user=request.user, link=link, device_id=device_id, policy=form.to_policy())
+    except WriteError as exc:
+        if isinstance(exc, WriteInvalid):
+            form.add_upstream_errors(exc.field_errors)
+        status = 429 if isinstance(exc, WriteRateLimited) else 422 if isinstance(exc, WriteInvalid) else 200
+        return _schedule_page(request, device, form, problem=exc.message, status=status)
+    messages.success(request, f"Weekly charging schedule saved for {device.name}.")
+    if request.htmx:
+        return _vary(HttpResponseClientRedirect(_home(device.id)))
+    return redirect(_home(device.id))

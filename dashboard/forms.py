@@ -1,0 +1,172 @@
+"""Forms for what a homeowner can change. They validate and keep what was typed; they never call Podero."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from devices.services import WEEKDAYS, ChargePolicy, DayPlan
+
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+             "sat": "Saturday", "sun": "Sunday"}
+WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
+WEEKEND = ("sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+PERCENT_ERRORS = {
+    "required": "Enter a charge level from 0 to 100.",
+    "invalid": "Enter a whole number from 0 to 100.",
+    "min_value": "The charge level cannot be below 0 %%.",
+    "max_value": "The charge level cannot be above 100 %%.",
+}
+
+
+def parse_hhmm(value: str) -> time:
+    match = _HHMM.match((value or "").strip())
+    if not match:
+        raise ValidationError("Enter a time as HH:MM on a 24-hour clock, e.g. 07:00.", code="invalid")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+class HHMMField(forms.Field):
+    """A 24-hour "HH:MM" time. Renders as <input type="time">; the server is strict all the same."""
+
+    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    default_error_messages = {"required": "Enter a time as HH:MM, e.g. 07:00."}
+
+    def to_python(self, value: Any) -> time | None:
+        if isinstance(value, time):
+            return value
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        return parse_hhmm(text[:16])
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
+
+
+def percent_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(label=label, min_value=0, max_value=100, error_messages=PERCENT_ERRORS,
+                              widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}))
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(n for n in available_timezones() if "/" in n or n == "UTC")
+    return [(n, n.replace("_", " ")) for n in names]
+
+
+class OptimizationForm(forms.Form):
+    active = forms.TypedChoiceField(choices=[("1", "resume"), ("0", "pause")], coerce=lambda v: v == "1",
+                                    error_messages={"required": "Choose pause or resume.",
+                                                    "invalid_choice": "Choose pause or resume."})
+
+
+class ChargeDeadlineForm(forms.Form):
+    """The daily "ready by" policy on the EV: a minimum level and a time, or off."""
+
+    enabled = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1", initial="1",
+                                     widget=forms.HiddenInput, error_messages={"required": "Choose on or off."})
+    minimum_charge_limit = percent_field("Charge to at least (%)")
+    charge_deadline_at = HHMMField(label="Ready by")
+
+    API_FIELDS = {"minimum_charge_limit": "minimum_charge_limit", "charge_deadline_at": "charge_deadline_at"}
+
+    def __init__(self, *args: Any, device_id: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"deadline-{device_id or 'x'}-%s")
+        super().__init__(*args, **kwargs)
+        # Turning the policy off needs no level or time.
+        if self.is_bound and self.data.get("enabled") == "0":
+            self.fields["minimum_charge_limit"].required = False
+            self.fields["charge_deadline_at"].required = False
+
+    @classmethod
+    def for_device(cls, device: Any) -> ChargeDeadlineForm:
+        return cls(device_id=device.id, initial={
+            "enabled": "1",
+            "minimum_charge_limit": device.minimum_charge_limit if device.minimum_charge_limit is not None else 80,
+            "charge_deadline_at": device.charge_deadline or time(7, 0),
+        })
+
+    def add_upstream_errors(self, field_errors: dict[str, str]) -> None:
+        """Podero's 400/422 field errors next to our fields; the rest at the top of the form."""
+        for api_name, message in field_errors.items():
+            name = next((f for f, a in self.API_FIELDS.items() if a == api_name), None)
+            self.add_error(name, f"Podero: {message}")
+
+
+class WeeklyScheduleForm(forms.Form):
+    """One row per weekday (target % and ready-by time) and the time zone of the times."""
+
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices,
+                                 error_messages={"required": "Choose a time zone.",
+                                                 "invalid_choice": "Choose a time zone from the list."})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in WEEKDAYS:
+            self.fields[f"{day}_percentage"] = percent_field(f"{DAY_NAMES[day]}: charge to (%)")
+            self.fields[f"{day}_deadline"] = HHMMField(label=f"{DAY_NAMES[day]}: ready by")
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"day": day, "name": DAY_NAMES[day], "percentage": self[f"{day}_percentage"],
+                 "deadline": self[f"{day}_deadline"]} for day in WEEKDAYS]
+
+    @staticmethod
+    def initial_from(policy: ChargePolicy | None, *, default_tz: str, fallback: DayPlan) -> dict[str, Any]:
+        initial: dict[str, Any] = {"timezone": (policy.timezone if policy and policy.timezone else default_tz)}
+        for day in WEEKDAYS:
+            plan = policy.days.get(day) if policy else None
+            percentage = plan.percentage if plan and plan.percentage is not None else fallback.percentage
+            deadline = plan.deadline if plan and plan.deadline is not None else fallback.deadline
+            initial[f"{day}_percentage"] = percentage
+            initial[f"{day}_deadline"] = deadline.strftime("%H:%M") if deadline else ""
+        return initial
+
+    def to_policy(self) -> ChargePolicy:
+        data = self.cleaned_data
+        return ChargePolicy(
+            days={day: DayPlan(percentage=data[f"{day}_percentage"], deadline=data[f"{day}_deadline"])
+                  for day in WEEKDAYS},
+            timezone=data["timezone"],
+        )
+
+    def add_upstream_errors(self, field_errors: dict[str, str]) -> None:
+        for api_name, message in field_errors.items():
+            day, _, name = api_name.partition(".")
+            if day in WEEKDAYS:
+                field = f"{day}_deadline" if name == "charge_deadline" else f"{day}_percentage"
+            elif api_name == "timezone":
+                field = "timezone"
+            else:
+                field = None
+            self.add_error(field, f"Podero: {message}")
+
+
+# The helper buttons of the schedule form: they change the form, never Podero.
+PRESETS = {
+    "weekend_lie_in": {"percentage": "60", "deadline": "10:00"},
+    "weekend_trip": {"percentage": "100", "deadline": "08:00"},
+}
+
+
+def apply_helper(action: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """`copy_monday` or a weekend preset applied to the typed values; None for an unknown action."""
+    data = dict(data)
+    if action == "copy_monday":
+        for day in WORKDAYS[1:]:
+            data[f"{day}_percentage"] = data.get("mon_percentage", "")
+            data[f"{day}_deadline"] = data.get("mon_deadline", "")
+        return data
+    if action in PRESETS:
+        for day in WEEKEND:
+            data[f"{day}_percentage"] = PRESETS[action]["percentage"]
+            data[f"{day}_deadline"] = PRESETS[action]["deadline"]
+        return data
+    return None
