@@ -67,9 +67,10 @@ class PoderoTimeout(PoderoUnavailable):
 class PoderoCircuitOpen(PoderoUnavailable):
     """We stopped calling for a short cool-down after repeated failures or a 429."""
 
-    def __init__(self, message: str, *, retry_in: float) -> None:
+    def __init__(self, message: str, *, retry_in: float, rate_limited: bool = False) -> None:
         super().__init__(message)
         self.retry_in = retry_in
+        self.rate_limited = rate_limited  # opened by a 429 (Podero busy), not by failures (Podero down)
 
 
 class PoderoBadResponse(PoderoError):
@@ -229,21 +230,26 @@ class CircuitBreaker:
     OPEN_KEY = "podero:breaker:v1:open_until"
     FAIL_KEY = "podero:breaker:v1:failures"
     PROBE_KEY = "podero:breaker:v1:probe"
+    REASON_KEY = "podero:breaker:v1:reason"
 
     def check(self) -> None:
-        open_until = cache.get(self.OPEN_KEY)
+        found = cache.get_many([self.OPEN_KEY, self.REASON_KEY])  # one round trip on every call
+        open_until = found.get(self.OPEN_KEY)
         if not open_until:
             return
+        rate_limited = found.get(self.REASON_KEY) == "rate_limited"
         remaining = float(open_until) - time.time()
         if remaining > 0:
-            raise PoderoCircuitOpen("Podero calls paused after repeated failures", retry_in=remaining)
+            raise PoderoCircuitOpen("Podero calls paused after repeated failures", retry_in=remaining,
+                                    rate_limited=rate_limited)
         # Cool-down over: let exactly one probe through, the others keep failing fast briefly.
         if not cache.add(self.PROBE_KEY, 1, 10):
-            raise PoderoCircuitOpen("Podero is being probed after an outage", retry_in=1.0)
+            raise PoderoCircuitOpen("Podero is being probed after an outage", retry_in=1.0,
+                                    rate_limited=rate_limited)
 
     def success(self) -> None:
-        if cache.get(self.FAIL_KEY) or cache.get(self.OPEN_KEY):
-            cache.delete_many([self.FAIL_KEY, self.OPEN_KEY, self.PROBE_KEY])
+        if any(cache.get_many([self.FAIL_KEY, self.OPEN_KEY]).values()):
+            cache.delete_many([self.FAIL_KEY, self.OPEN_KEY, self.PROBE_KEY, self.REASON_KEY])
 
     def failure(self) -> None:
         if not cache.add(self.FAIL_KEY, 1, BREAKER_COOLDOWN_S * 4):
@@ -257,8 +263,10 @@ class CircuitBreaker:
         if failures >= BREAKER_THRESHOLD or cache.get(self.OPEN_KEY):
             self.open_for(BREAKER_COOLDOWN_S)
 
-    def open_for(self, seconds: float) -> None:
-        cache.set(self.OPEN_KEY, time.time() + seconds, int(seconds) + 60)
+    def open_for(self, seconds: float, *, rate_limited: bool = False) -> None:
+        ttl = int(seconds) + 60
+        cache.set_many({self.OPEN_KEY: time.time() + seconds,
+                        self.REASON_KEY: "rate_limited" if rate_limited else "failures"}, ttl)
         cache.delete(self.PROBE_KEY)
 
     def state(self) -> dict[str, Any]:
@@ -286,16 +294,23 @@ class TokenProvider:
         self._local: tuple[str, float] | None = None
         self._local_lock = threading.Lock()
 
+    @staticmethod
+    def _renew_at(entry: dict[str, Any]) -> float:
+        return entry.get("renew_at") or entry["expires_at"] - TOKEN_RENEW_MARGIN_S
+
+    def _good(self, entry: Any, *, other_than: str | None = None) -> bool:
+        return (isinstance(entry, dict) and entry.get("token") != other_than
+                and self._renew_at(entry) > time.time())
+
     def get(self) -> str:
-        now = time.time()
         local = self._local
-        if local and local[1] - TOKEN_RENEW_MARGIN_S > now:
+        if local and local[1] > time.time():
             return local[0]
         shared = cache.get(self.cache_key)
-        if shared and shared["expires_at"] - TOKEN_RENEW_MARGIN_S > now:
-            self._local = (shared["token"], shared["expires_at"])
+        if self._good(shared):
+            self._local = (shared["token"], self._renew_at(shared))
             return shared["token"]
-        return self._renew(stale=shared["token"] if shared else None)
+        return self._renew(stale=shared["token"] if isinstance(shared, dict) else None)
 
     def invalidate(self, token: str) -> None:
         """Forget `token` (after a 401), but not a newer one another process already fetched."""
@@ -303,28 +318,37 @@ class TokenProvider:
             if self._local and self._local[0] == token:
                 self._local = None
         shared = cache.get(self.cache_key)
-        if shared and shared["token"] == token:
+        if isinstance(shared, dict) and shared.get("token") == token:
             cache.delete(self.cache_key)
 
     def expires_at(self) -> float | None:
         shared = cache.get(self.cache_key)
-        return shared["expires_at"] if shared else (self._local[1] if self._local else None)
+        return shared["expires_at"] if isinstance(shared, dict) else None
 
     def _renew(self, *, stale: str | None) -> str:
         deadline = time.time() + sum(self._timeout) + 1
-        while not cache.add(self._lock_key, 1, int(sum(self._timeout)) + 2):
+        owner = uuid.uuid4().hex
+        locked = False
+        while not (locked := cache.add(self._lock_key, owner, int(sum(self._timeout)) + 2)):
             # Someone else is renewing: wait for their token rather than asking Podero twice.
             time.sleep(0.05)
             shared = cache.get(self.cache_key)
-            if shared and shared["token"] != stale and shared["expires_at"] - TOKEN_RENEW_MARGIN_S > time.time():
-                self._local = (shared["token"], shared["expires_at"])
+            if self._good(shared, other_than=stale):
+                self._local = (shared["token"], self._renew_at(shared))
                 return shared["token"]
             if time.time() > deadline:
                 break
         try:
+            # Double-check under the lock: the previous holder may have stored a token between our
+            # last look and our `add` (without this, a waiter could fetch a second token).
+            shared = cache.get(self.cache_key)
+            if self._good(shared, other_than=stale):
+                self._local = (shared["token"], self._renew_at(shared))
+                return shared["token"]
             return self._fetch()
         finally:
-            cache.delete(self._lock_key)
+            if locked and cache.get(self._lock_key) == owner:
+                cache.delete(self._lock_key)
 
     def _fetch(self) -> str:
         started = time.perf_counter()
@@ -345,8 +369,9 @@ class TokenProvider:
         finally:
             rec = CallRecord("POST", TOKEN_PATH, status, (time.perf_counter() - started) * 1000)
             _record_metrics(rec)
-            log.info("podero_call", extra={"method": "POST", "path": TOKEN_PATH, "status": status,
-                                           "duration_ms": round(rec.duration_ms, 1)})
+            level = logging.WARNING if status == 0 or status >= 500 else logging.INFO
+            log.log(level, "podero_call", extra={"method": "POST", "path": TOKEN_PATH, "status": status,
+                                                 "duration_ms": round(rec.duration_ms, 1)})
         if status in (400, 401, 403):
             raise PoderoAuthError(status=status, method="POST", path=TOKEN_PATH, body=None)
         if status >= 400:
@@ -357,9 +382,14 @@ class TokenProvider:
             expires_in = float(data.get("expires_in") or 3600)
         except (ValueError, KeyError, TypeError) as exc:
             raise PoderoBadResponse("token response did not parse") from exc
-        expires_at = time.time() + expires_in
-        cache.set(self.cache_key, {"token": token, "expires_at": expires_at}, max(1, int(expires_in)))
-        self._local = (token, expires_at)
+        now = time.time()
+        expires_at = now + expires_in
+        # Renew TOKEN_RENEW_MARGIN_S before expiry, or halfway through a lifetime shorter than twice that
+        # (a 60 s token must not be "due for renewal" from the moment it is issued).
+        renew_at = expires_at - min(TOKEN_RENEW_MARGIN_S, expires_in / 2)
+        cache.set(self.cache_key, {"token": token, "expires_at": expires_at, "renew_at": renew_at},
+                  max(1, int(expires_in)))
+        self._local = (token, renew_at)
         return token
 
 
@@ -472,7 +502,11 @@ class PoderoClient:
         renewed = False
         while True:
             attempt += 1
-            token = self.tokens.get()
+            try:
+                token = self.tokens.get()
+            except PoderoUnavailable:
+                self.breaker.failure()  # a token endpoint that is down is Podero down
+                raise
             started = time.perf_counter()
             status = 0
             try:
@@ -501,7 +535,7 @@ class PoderoClient:
                 if idempotent and attempt <= GET_RETRIES and wait <= MAX_INLINE_RETRY_AFTER_S:
                     time.sleep(wait)
                     continue
-                self.breaker.open_for(max(wait, 1.0))
+                self.breaker.open_for(max(wait, 1.0), rate_limited=True)
                 raise PoderoRateLimited(retry_after=wait, status=429, method=method, path=path, body=_body(resp))
             if status in RETRY_STATUSES and idempotent and attempt <= GET_RETRIES:
                 self._sleep_backoff(attempt)

@@ -1,0 +1,32 @@
+"""Settings for benchmark processes only: the product's settings plus a bare baseline page.
+
+`bench/run.py` starts the web server and the Celery worker with DJANGO_SETTINGS_MODULE=bench.settings.
+Nothing here is used by the product.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+from dashboard.settings import *  # noqa: F403
+from dashboard.settings import TEMPLATES as _TEMPLATES
+
+# The product's URLs plus `/_bench/bare` (a separate URLconf: the product's urls stay untouched).
+ROOT_URLCONF = "bench.bare_urls"
+TEMPLATES = copy.deepcopy(_TEMPLATES)
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]
+
+# Production-like (DEBUG off) but over plain http on 127.0.0.1: cookies without the Secure flag, and
+# static files referenced by plain names (the benchmark never fetches them; no collectstatic needed).
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# The worker of this run consumes its own queue, so two runs (or a developer's worker) never mix.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_QUEUE", "celery")

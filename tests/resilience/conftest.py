@@ -1,0 +1,220 @@
+"""Fixtures for issue 3 (fresh, fast and calm toward Podero): the real Redis, a real Celery worker,
+a slowed-down fake client and a fresh process-wide Podero client around every test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.test import override_settings
+
+from tests.fakes import FakePodero
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+BROKER_TEST_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/14")
+ROOT = Path(__file__).resolve().parents[2]
+HOMEOWNER_ID = "11111111-1111-4111-8111-111111111111"  # tests.conftest `homeowner`
+
+
+def _redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
+
+
+def _require_redis(url: str) -> None:
+    try:
+        _redis_client(url).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        pytest.skip(f"Redis is not reachable at {url} ({type(exc).__name__}); these tests need the real Redis")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_podero_client() -> Iterator[None]:
+    """Every test starts with a new process-wide client and empty in-process counters."""
+    from devices import podero
+
+    podero.reset_client()
+    podero.local_stats.reset()
+    yield
+    podero.reset_client()
+
+
+@pytest.fixture
+def redis_cache() -> Iterator[SimpleNamespace]:
+    """The default cache is the REAL Redis (db 15) under a key prefix of this test's own.
+
+    `override_settings` fires `setting_changed`, which makes Django rebuild its cache handler, so the
+    `django.core.cache.cache` proxy (and every thread's connection) now resolves to django-redis.
+    The override is undone in this fixture's teardown, BEFORE the top-level autouse fixture calls
+    `cache.clear()` (which on django-redis is FLUSHDB and would wipe other runs' keys); our own keys
+    are deleted by prefix.
+    """
+    _require_redis(REDIS_TEST_URL)
+    prefix = f"t3-{uuid.uuid4().hex[:12]}"
+    config = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2},
+        }
+    }
+    raw = _redis_client(REDIS_TEST_URL)
+    with override_settings(CACHES=config):
+        from django.core.cache import caches
+
+        assert type(caches["default"]).__module__.startswith("django_redis"), "the cache handler was not reset"
+        try:
+            yield SimpleNamespace(prefix=prefix, url=REDIS_TEST_URL, raw=raw, keys=lambda: _keys(raw, prefix))
+        finally:
+            from django.core.cache import caches
+
+            caches["default"].close()
+    for key in raw.scan_iter(f"{prefix}:*", count=500):
+        raw.delete(key)
+    raw.close()
+
+
+def _keys(raw, prefix: str) -> list[str]:
+    return sorted(k.decode().split(":", 2)[2] for k in raw.scan_iter(f"{prefix}:*", count=500))
+
+
+class SlowFake(FakePodero):
+    """FakePodero whose reads take `delay` seconds, counting concurrent list calls thread-safely."""
+
+    def __init__(self, delay: float = 0.2) -> None:
+        super().__init__()
+        self.delay = delay
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def list_devices(self, **kw):
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(self.delay)
+            return super().list_devices(**kw)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+@pytest.fixture
+def slow_podero(monkeypatch) -> SlowFake:
+    from devices import podero
+
+    fake = SlowFake()
+    monkeypatch.setattr(podero, "get_client", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def link():
+    """A Podero link object without a database row (the services only read org_id and podero_user_id)."""
+    from django.conf import settings
+
+    return SimpleNamespace(org_id=settings.PODERO_ORG_ID, podero_user_id=HOMEOWNER_ID)
+
+
+# --- A real Celery worker -----------------------------------------------------------------------
+@pytest.fixture
+def celery_worker(redis_cache, settings, tmp_path, monkeypatch) -> Iterator[SimpleNamespace]:
+    """Start `celery -A dashboard worker` on a queue of this test's own, sharing the test's cache prefix.
+
+    The test process publishes to the same broker (Redis db 14) and routes refresh_device_list to the
+    queue; everything is restored afterwards. The worker gets PODERO_BASE_URL from the test (set
+    `worker.env["PODERO_BASE_URL"]` before calling `worker.start()`).
+    """
+    _require_redis(BROKER_TEST_URL)
+    from dashboard.celery import app
+    from devices.tasks import refresh_device_list
+
+    queue = f"t3-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_cache.url,
+        "CELERY_BROKER_URL": BROKER_TEST_URL,
+        "DJANGO_CACHE_PREFIX": redis_cache.prefix,
+        # Django setup needs a database; the worker never queries it (cache + HTTP only).
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "PODERO_SIMULATOR": "0",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = tmp_path / "worker.log"
+    state = SimpleNamespace(env=env, queue=queue, proc=None, log_path=log_path)
+
+    saved_conf = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    task = refresh_device_list._get_current_object()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url = BROKER_TEST_URL
+    app.conf.task_always_eager = False
+    app._pool = None
+    app.amqp._producer_pool = None
+    monkeypatch.setattr(task, "queue", queue, raising=False)
+    monkeypatch.setattr(task, "_exec_options", None)
+
+    def start() -> None:
+        celery = Path(sys.executable).with_name("celery")
+        log_file = log_path.open("wb")
+        state.proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own venv
+            [str(celery), "-A", "dashboard", "worker", "--pool=solo", "-Q", queue, "-l", "warning",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+        _wait_for_worker(state)
+
+    state.start = start
+    try:
+        yield state
+    finally:
+        if state.proc is not None:
+            state.proc.terminate()
+            try:
+                state.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                state.proc.kill()
+                state.proc.wait(timeout=5)
+        try:
+            broker = _redis_client(BROKER_TEST_URL)
+            for key in (queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"):
+                broker.delete(key)
+            broker.close()
+        except Exception:  # noqa: BLE001 - cleanup only
+            pass
+        for k, v in saved_conf.items():
+            app.conf[k] = v
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        task._exec_options = None  # monkeypatch restores `queue`; the option cache must not keep it
+
+
+def _wait_for_worker(state: SimpleNamespace, timeout: float = 30.0) -> None:
+    """Ready when `celery inspect ping` answers for our node (bounded)."""
+    from dashboard.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if state.proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited: {state.log_path.read_text(errors='replace')[-2000:]}")
+        try:
+            replies = app.control.ping(destination=[f"{state.queue}@127.0.0.1"], timeout=0.5)
+        except Exception:  # noqa: BLE001 - broker not ready yet
+            replies = []
+        if replies:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"celery worker not ready in {timeout}s: {state.log_path.read_text(errors='replace')[-2000:]}")
