@@ -17,11 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 ## make run: the product on its embedded default (SQLite, in-process cache, the built-in simulator)
+run: export PODERO_BASE_URL ?= http://127.0.0.1:$(PORT)/simulator
 run: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in with the homeowner above."
-	PODERO_BASE_URL=$${PODERO_BASE_URL:-http://127.0.0.1:$(PORT)/simulator} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: install what the tests need (Python packages, Redis, PostgreSQL, Chromium) and run them all
 test: install services

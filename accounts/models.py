@@ -48,6 +48,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "user"
         ordering = ["email"]
+        permissions = [("refresh_devices", "Can refresh a homeowner's devices")]
 
     def __str__(self) -> str:
         return self.email

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -33,10 +34,28 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex[:16]
         token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status = 500
         try:
             response = self.get_response(request)
+            status = response.status_code
         finally:
+            _log_request(request, status, started)
             request_id_var.reset(token)
         response["X-Request-ID"] = rid
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+def _log_request(request: HttpRequest, status: int, started: float) -> None:
+    """One line per request: method, path (never the query string: it can carry tokens), status,
+    duration and the user id (not the email). Health checks log at DEBUG so they don't drown the rest."""
+    user = getattr(request, "user", None)  # absent when a middleware above auth answered (static files)
+    user_id = user.pk if user is not None and user.is_authenticated else "-"
+    level = logging.WARNING if status >= 500 else logging.INFO
+    if request.path == "/healthz" and status < 500:
+        level = logging.DEBUG
+    log.log(level, "request", extra={
+        "method": request.method, "path": request.path[:300], "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1), "user_id": user_id,
+    })

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("settings/", include("accounts.urls")),
     path("", include("dashboard.homeowner_urls")),
 ]
 if settings.PODERO_SIMULATOR:

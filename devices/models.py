@@ -64,3 +64,32 @@ class ConsumptionSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.device_name or self.device_id}"
+
+
+class AttentionNotice(models.Model):
+    """One email sent about one incident: a device needing attention for one reason.
+
+    The incident is the device id plus what is wrong (the pending action codes and whether the
+    manufacturer link lapsed). It stays open until the device no longer needs attention; the same
+    problem coming back later is a new incident and gets a new email.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="attention_notices")
+    device_kind = models.CharField(max_length=32)
+    device_id = models.CharField(max_length=64)
+    incident = models.CharField(max_length=200, help_text="e.g. 'auth=lapsed;actions=reauthenticate'")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_id", "incident"],
+                                    condition=models.Q(resolved_at__isnull=True),
+                                    name="one_open_notice_per_incident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%Y-%m-%d %H:%M} {self.device_id} {self.incident}"
+

@@ -1,0 +1,341 @@
+"""Django admin for partner staff: homeowners, their Podero link and devices, and the connection health.
+
+The homeowner list reads device figures from the cache only (`services.cached_overviews`, one cache
+round trip per page, never an upstream call per row). A homeowner's page makes one
+`services.device_overview` call, through the same cache the dashboard uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from devices import podero, services
+from devices.models import AuditEntry
+
+from .forms import HomeownerChangeForm, HomeownerCreationForm, LinkHomeownerForm
+from .models import PoderoLink, User
+from .services import LinkError, homeowner_link
+
+log = logging.getLogger("accounts.admin")
+
+REFRESH_PERM = "accounts.refresh_devices"
+AUDIT_ROWS = 20
+
+
+class LinkedFilter(admin.SimpleListFilter):
+    title = _("Podero link")
+    parameter_name = "linked"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", _("Linked")), ("no", _("Not linked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "yes":
+            return queryset.filter(podero__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(podero__isnull=True)
+        return queryset
+
+
+class PoderoLinkInline(admin.StackedInline):
+    model = PoderoLink
+    max_num = 1
+    can_delete = True
+    fields = ("org_id", "podero_user_id", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+    verbose_name_plural = _("Podero link (delete to unlink; the audit log is kept)")
+
+
+class HomeownerChangeList(ChangeList):
+    """Reads what the cache holds for the page's homeowners in one round trip, before the rows render."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        links = [link for user in self.result_list if (link := getattr(user, "podero", None)) is not None]
+        overviews = services.cached_overviews(links=links)
+        for user in self.result_list:
+            link = getattr(user, "podero", None)
+            user.cached_overview = overviews.get(services.Ids.of(link)) if link is not None else None
+
+
+@admin.register(User)
+class HomeownerAdmin(UserAdmin):
+    form = HomeownerChangeForm
+    add_form = HomeownerCreationForm
+    list_display = ("email", "podero_user_id", "last_login", "device_count", "attention")
+    list_filter = (LinkedFilter, "is_staff", "is_active", "groups")
+    list_select_related = ("podero",)
+    search_fields = ("email", "first_name", "last_name", "podero__podero_user_id")
+    ordering = ("email",)
+    inlines = (PoderoLinkInline,)
+    actions = ("refresh_devices",)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (_("Preferences"), {"fields": ("timezone", "notify_attention")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
+                                       "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
+    )
+
+    def get_inline_instances(self, request: HttpRequest, obj: User | None = None) -> list[Any]:
+        # The stock add form is email + password only (as Django's own); the link comes after.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    # --- list columns (cache only) -------------------------------------------------------------
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return HomeownerChangeList
+
+    @admin.display(description=_("Podero user id"), ordering="podero__podero_user_id")
+    def podero_user_id(self, obj: User) -> str | None:
+        link = getattr(obj, "podero", None)
+        return str(link.podero_user_id) if link else None
+
+    @admin.display(description=_("devices"))
+    def device_count(self, obj: User) -> str | None:
+        if getattr(obj, "podero", None) is None:
+            return None
+        overview = getattr(obj, "cached_overview", None)
+        return str(len(overview.devices)) if overview is not None else _("not loaded yet")
+
+    @admin.display(description=_("needs attention"))
+    def attention(self, obj: User) -> str | None:
+        if getattr(obj, "podero", None) is None:
+            return None
+        overview = getattr(obj, "cached_overview", None)
+        if overview is None:
+            return _("unknown")
+        count = len(overview.needs_attention)
+        return _("yes (%(n)d)") % {"n": count} if count else _("no")
+
+    # --- the refresh action and button ---------------------------------------------------------
+    def has_refresh_devices_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REFRESH_PERM)
+
+    @admin.action(description=_("Refresh devices now"), permissions=["refresh_devices"])
+    def refresh_devices(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        refreshed, failed, unlinked = 0, 0, 0
+        for user in queryset.select_related("podero"):
+            link = getattr(user, "podero", None)
+            if link is None:
+                unlinked += 1
+                continue
+            overview = services.device_overview(link=link, force=True)
+            if overview.error:
+                failed += 1
+            else:
+                refreshed += 1
+        if refreshed:
+            self.message_user(request, _("Refreshed the devices of %(n)d homeowner(s).") % {"n": refreshed},
+                              messages.SUCCESS)
+        if failed:
+            self.message_user(request, _("Podero did not answer for %(n)d homeowner(s); their last-known "
+                                         "data is kept. Try again in a minute.") % {"n": failed},
+                              messages.WARNING)
+        if unlinked:
+            self.message_user(request, _("%(n)d selected account(s) are not linked to Podero.")
+                              % {"n": unlinked}, messages.INFO)
+
+    # --- extra pages ----------------------------------------------------------------------------
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path("add-homeowner/", self.admin_site.admin_view(self.link_view),
+                 name="accounts_user_add_homeowner"),
+            path("<path:object_id>/link-podero/", self.admin_site.admin_view(self.link_view),
+                 name="accounts_user_link_podero"),
+            path("<path:object_id>/refresh-devices/", self.admin_site.admin_view(self.refresh_view),
+                 name="accounts_user_refresh_devices"),
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        user = self.get_object(request, unquote(object_id))
+        if user is not None and self.has_view_or_change_permission(request, user):
+            extra_context.update(self._homeowner_context(request, user))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _homeowner_context(self, request: HttpRequest, user: User) -> dict[str, Any]:
+        link = PoderoLink.objects.filter(user=user).first()
+        context: dict[str, Any] = {
+            "podero_link": link,
+            "can_refresh": self.has_refresh_devices_permission(request),
+            "can_link": request.user.has_perm("accounts.add_poderolink"),
+        }
+        if link is not None:
+            context["overview"] = services.device_overview(link=link)
+        if request.user.has_perm("devices.view_auditentry"):
+            context["audit_entries"] = list(AuditEntry.objects.filter(user=user)[:AUDIT_ROWS])
+            try:
+                context["audit_url"] = (
+                    reverse("admin:devices_auditentry_changelist", current_app=self.admin_site.name)
+                    + f"?user__id__exact={user.pk}"
+                )
+            except NoReverseMatch:
+                context["audit_url"] = None
+        return context
+
+    def refresh_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's "Refresh devices now" button (POST)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_refresh_devices_permission(request):
+            raise PermissionDenied
+        user = get_object_or_404(User.objects.select_related("podero"), pk=unquote(object_id))
+        link = getattr(user, "podero", None)
+        if link is None:
+            messages.info(request, _("%(email)s is not linked to Podero.") % {"email": user.email})
+        else:
+            overview = services.device_overview(link=link, force=True)
+            if overview.error:
+                messages.warning(request, _("Podero did not answer: %(error)s The last-known data is shown.")
+                                 % {"error": overview.error})
+            else:
+                messages.success(request, _("Devices refreshed from Podero."))
+        return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk],
+                                            current_app=self.admin_site.name))
+
+    def link_view(self, request: HttpRequest, object_id: str | None = None) -> HttpResponse:
+        """Add a homeowner (no object_id) or link an existing one, to an existing or a new Podero user."""
+        user: User | None = None
+        if object_id is not None:
+            user = get_object_or_404(User, pk=unquote(object_id))
+            allowed = request.user.has_perms(["accounts.add_poderolink", "accounts.change_user"])
+        else:
+            allowed = request.user.has_perms(["accounts.add_user", "accounts.add_poderolink"])
+        if not allowed:
+            raise PermissionDenied
+        form = LinkHomeownerForm(request.POST or None, user=user)
+        if request.method == "POST" and form.is_valid():
+            linked = _link(request, form, user)
+            if linked is not None:
+                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[linked.pk],
+                                                    current_app=self.admin_site.name))
+        existing = getattr(user, "podero", None) if user is not None else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Link %(email)s to Podero") % {"email": user.email} if user else _("Add a homeowner"),
+            "form": form,
+            "homeowner": user,
+            "existing_link": existing,
+            "org_id": settings.PODERO_ORG_ID,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/accounts/user/link_podero.html", context)
+
+
+def _link(request: HttpRequest, form: LinkHomeownerForm, user: User | None) -> User | None:
+    """Carry out a valid LinkHomeownerForm. Errors go onto the form; returns the linked user or None."""
+    data = form.cleaned_data
+    email = form.email_value
+    podero_user_id = data.get("podero_user_id") or ""
+    try:
+        client = podero.get_client()
+        if data["how"] == LinkHomeownerForm.CREATE:
+            created = client.create_user(email=email, first_name=data.get("first_name", ""),
+                                         last_name=data.get("last_name", ""),
+                                         external_user_id=data.get("external_user_id") or None)
+            podero_user_id = str(created["id"])
+            messages.info(request, _("Created Podero user %(id)s.") % {"id": podero_user_id})
+        else:
+            client.get_user(user_id=podero_user_id)  # it must exist in our organization
+    except podero.PoderoNotFound:
+        form.add_error("podero_user_id", _("Podero has no user with this id in organization %(org)s.")
+                       % {"org": settings.PODERO_ORG_ID})
+        return None
+    except (podero.PoderoConflict, podero.PoderoValidationError) as exc:
+        fields = exc.field_errors if isinstance(exc, podero.PoderoValidationError) else {}
+        detail = "; ".join(f"{k}: {v}" for k, v in fields.items()) or (
+            exc.detail if isinstance(exc.detail, str) else "")
+        suffix = f" ({detail})" if detail else ""
+        if data["how"] == LinkHomeownerForm.CREATE:
+            form.add_error("how", _("Podero refused to create this user%(detail)s. If the email is already a "
+                                    "Podero user, link to that user's id instead.") % {"detail": suffix})
+        else:
+            form.add_error("podero_user_id", _("Podero refused this user id%(detail)s.") % {"detail": suffix})
+        return None
+    except podero.PoderoError as exc:
+        log.warning("admin_link_failed", extra={"error": type(exc).__name__})
+        form.add_error(None, _("%(reason)s Nothing was changed; please try again.")
+                       % {"reason": services.describe_failure(exc)})
+        return None
+    try:
+        with transaction.atomic():
+            if user is None and not data.get("password"):
+                User.objects.create_user(email=email, password=None)  # no usable password: "Forgot password?"
+            linked, _created = homeowner_link(
+                email=email, podero_user_id=podero_user_id, password=data.get("password") or None,
+                first_name=data.get("first_name", ""), last_name=data.get("last_name", ""),
+            )
+    except LinkError as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(request, _("%(email)s is linked to Podero user %(id)s.")
+                     % {"email": email, "id": podero_user_id})
+    return linked
+
+
+# --- Connection health (/admin/podero-health/) ---------------------------------------------------
+def podero_health(request: HttpRequest) -> HttpResponse:
+    """Upstream calls, errors and latency over the last hour, the breaker and the token's expiry."""
+    metrics = podero.metrics_last_hour()
+    breaker: dict[str, Any] | None = None
+    token_expires: datetime | None = None
+    config_error = None
+    try:
+        client = podero.get_client()
+        breaker = client.breaker.state()
+        expires_at = client.tokens.expires_at()
+        token_expires = datetime.fromtimestamp(expires_at, UTC) if expires_at else None
+    except podero.PoderoConfigError as exc:
+        config_error = str(exc)
+    now = datetime.now(UTC)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Podero connection health"),
+        "metrics": metrics,
+        "error_percent": metrics["error_rate"] * 100,
+        "breaker": breaker,
+        "token_expires": token_expires,
+        "token_expires_in_s": (token_expires - now).total_seconds() if token_expires else None,
+        "config_error": config_error,
+        "base_url": settings.PODERO_BASE_URL,
+        "org_id": settings.PODERO_ORG_ID,
+        "client_id": settings.PODERO_CLIENT_ID,
+    }
+    return TemplateResponse(request, "admin/podero_health.html", context)
+
+
+def _staff_only(view: Any) -> Any:
+    return admin.site.admin_view(view)  # is_active and is_staff, else the admin login
+
+
+_site_get_urls = admin.site.get_urls
+
+
+def _get_urls() -> list[Any]:
+    return [path("podero-health/", _staff_only(podero_health), name="podero_health"), *_site_get_urls()]
+
+
+admin.site.get_urls = _get_urls  # type: ignore[method-assign]
