@@ -14,10 +14,10 @@ app.autodiscover_tasks()
 # Periodic jobs (run `celery -A dashboard beat` once per deployment). Times are UTC (CELERY_TIMEZONE).
 # `expires`: a run still queued when the next one is due is dropped, so a slow worker never builds a backlog.
 app.conf.beat_schedule = {
-    "warm-active-dashboards": {  # every 25 s: active homeowners' 30 s cache entries never go stale
+    "warm-active-dashboards": {  # every 10 s: open dashboards' lists are refreshed before they go stale
         "task": "devices.tasks.warm_active_dashboards",
-        "schedule": 25.0,
-        "options": {"expires": 20},
+        "schedule": 10.0,
+        "options": {"expires": 9},
     },
     "notify-attention": {  # devices needing attention: one email per incident
         "task": "devices.tasks.notify_attention",

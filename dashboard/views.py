@@ -45,6 +45,7 @@ def homeowner_required(view: View) -> View:
 @homeowner_required
 def home(request: HttpRequest, link: Any) -> HttpResponse:
     overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1")
+    services.dashboard_seen(link=link)
     template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")
     # The home's energy flow (inverters) first, like an energy dashboard; then heat pumps and cars.
     devices = sorted(overview.devices, key=lambda d: CARD_ORDER.get(d.kind, len(CARD_ORDER)))

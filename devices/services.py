@@ -218,7 +218,7 @@ def _in_background(guard_key: str, body: Any, task: Any, *args: str) -> None:
     try:
         task.delay(*args)
     except Exception:  # noqa: BLE001 - a broker outage must not break the page
-        log.warning("refresh_enqueue_failed", extra={"task": task.name})
+        log.warning("refresh_enqueue_failed", extra={"task": task.name}, exc_info=True)
         cache.delete(guard_key)
 
 
@@ -261,8 +261,13 @@ def _fill(result: KindResult, kind: str, entry: dict[str, Any] | None) -> None:
         result.devices = [parse_device(kind, raw) for raw in entry["items"]]
 
 
-def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str] = KINDS) -> DeviceOverview:
-    """All of a homeowner's devices, per kind, from the cache when it can be trusted."""
+def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str] = KINDS,
+                    refresh_older_than: float | None = None) -> DeviceOverview:
+    """All of a homeowner's devices, per kind, from the cache when it can be trusted.
+
+    `force` (the Refresh button) refetches lists older than MIN_FORCE_INTERVAL; `refresh_older_than`
+    (the warming job) refetches lists older than that many seconds, before they go stale.
+    """
     ids = Ids.of(link)
     kinds = tuple(kinds)
     keys = {kind: ids.key(kind) for kind in kinds}
@@ -272,12 +277,13 @@ def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str]
     now = time.time()
     results: dict[str, KindResult] = {}
     to_fetch: list[str] = []
-    max_age = MIN_FORCE_INTERVAL if force else FRESH_FOR
+    threshold = MIN_FORCE_INTERVAL if force else refresh_older_than
+    max_age = threshold if threshold is not None else FRESH_FOR
     for kind in kinds:
         entry = entries[kind]
         if entry is None or entry.get("invalidated"):
             to_fetch.append(kind)
-        elif force and now - entry["fetched_at"] >= MIN_FORCE_INTERVAL:
+        elif threshold is not None and now - entry["fetched_at"] >= threshold:
             to_fetch.append(kind)
         else:
             result = KindResult(kind=kind)
@@ -298,6 +304,26 @@ def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str]
         for kind, future in futures.items():
             results[kind] = future.result()
     return DeviceOverview(kinds={kind: results[kind] for kind in kinds})
+
+
+SEEN_KEY = "devices:v1:{org}:{user}:seen"
+SEEN_FOR = 15 * 60  # a homeowner whose dashboard asked within this window counts as active
+
+
+def dashboard_seen(*, link: LinkLike) -> None:
+    """Note that this homeowner's dashboard is open (the warming job keeps their lists fresh)."""
+    ids = Ids.of(link)
+    cache.set(SEEN_KEY.format(org=ids.org, user=ids.user), 1, SEEN_FOR)
+
+
+def recently_seen(*, links: Iterable[LinkLike]) -> list[LinkLike]:
+    """The links among `links` whose dashboard asked within SEEN_FOR (one cache round trip)."""
+    by_key = {}
+    for link in links:
+        ids = Ids.of(link)
+        by_key[SEEN_KEY.format(org=ids.org, user=ids.user)] = link
+    found = cache.get_many(list(by_key)) if by_key else {}
+    return [link for key, link in by_key.items() if key in found]
 
 
 def device_list(*, link: LinkLike, force: bool = False) -> list[Device]:

@@ -39,9 +39,9 @@ def refresh_charge_policy(org_id: str, user_id: str, device_id: str) -> bool:
 # --- Periodic jobs (celery beat; the schedule is in dashboard/celery.py) ---------------------------
 log = logging.getLogger("devices.tasks")
 
-WARM_EVERY_S = 25  # below the 30 s freshness, so an active homeowner's dashboard never opens cold
-ACTIVE_WITHIN = timedelta(hours=24)  # "recently active" = logged in within this window
-WARM_BUDGET_S = 20  # one warm run stops starting new homeowners after this; the next run is 25 s later
+WARM_EVERY_S = 10  # how often the warming job looks at the active dashboards
+WARM_AHEAD_S = 25  # it refetches lists at least this old, just before their 30 s freshness ends
+WARM_BUDGET_S = 8  # one warm run stops starting new homeowners after this; the next run is 10 s later
 WARM_PARALLEL = 4  # homeowners warmed at once (each fans out over its device kinds)
 NOTICE_MAX_AGE_S = 15 * 60  # attention checks trust cached lists up to this age, else fetch
 
@@ -52,24 +52,26 @@ def _linked_homeowners() -> Any:
 
 @shared_task(ignore_result=True)
 def warm_active_dashboards() -> int:
-    """Keep the device lists of recently active homeowners fresh, so the dashboards they open are warm.
+    """Keep the device lists of homeowners with an open dashboard fresh, so what they see is never stale.
 
-    Runs every WARM_EVERY_S; a forced overview refetches a list older than services.MIN_FORCE_INTERVAL,
+    "Active" = their dashboard asked within services.SEEN_FOR. Every WARM_EVERY_S this refetches their lists
+    that are at least WARM_AHEAD_S old (so about one call per kind per 25–35 s, only while someone looks),
     through the same one-call-per-key lock as the dashboard. Returns how many homeowners were warmed.
     """
     started = time.monotonic()
-    users = list(_linked_homeowners().filter(last_login__gte=timezone.now() - ACTIVE_WITHIN))
+    recent = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)  # no session is older
+    links = services.recently_seen(links=[u.podero for u in _linked_homeowners().filter(last_login__gte=recent)])
 
-    def warm(user: Any) -> bool:
+    def warm(link: Any) -> bool:
         if time.monotonic() - started > WARM_BUDGET_S:
             return False
-        services.device_overview(link=user.podero, force=True)
+        services.device_overview(link=link, refresh_older_than=WARM_AHEAD_S)
         return True
 
     with ThreadPoolExecutor(max_workers=WARM_PARALLEL, thread_name_prefix="warm") as pool:
-        warmed = sum(pool.map(warm, users))
-    if warmed < len(users):
-        log.warning("warm_budget_exceeded", extra={"warmed": warmed, "active": len(users)})
+        warmed = sum(pool.map(warm, links))
+    if warmed < len(links):
+        log.warning("warm_budget_exceeded", extra={"warmed": warmed, "active": len(links)})
     return warmed
 
 

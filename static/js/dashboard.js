@@ -6,9 +6,38 @@
   "use strict";
   var SELECTOR = "[data-pause-when-hidden]";
 
+  /* A homeowner halfway through a form inside a card (say the charge deadline) must not lose what they
+     typed to the 30 s refresh: skip the poll while a form there has focus or unsaved changes. */
+  function isDirty(form) {
+    for (var i = 0; i < form.elements.length; i++) {
+      var f = form.elements[i];
+      if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked !== f.defaultChecked) return true;
+      } else if (f.tagName === "SELECT") {
+        for (var j = 0; j < f.options.length; j++) {
+          if (f.options[j].selected !== f.options[j].defaultSelected) return true;
+        }
+      } else if ("defaultValue" in f && f.type !== "hidden" && f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function isBusy(region) {
+    var active = document.activeElement;
+    if (active && region.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) return true;
+    var forms = region.querySelectorAll("form");
+    for (var i = 0; i < forms.length; i++) {
+      if (isDirty(forms[i])) return true;
+    }
+    return false;
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail && event.detail.elt;
-    if (document.visibilityState !== "visible" && elt && elt.matches && elt.matches(SELECTOR)) {
+    if (!elt || !elt.matches || !elt.matches(SELECTOR)) return;
+    if (document.visibilityState !== "visible" || isBusy(elt)) {
       event.preventDefault();
     }
   });

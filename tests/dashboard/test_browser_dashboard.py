@@ -82,3 +82,35 @@ def test_dashboard_in_the_browser(browser, live_server, sim, demo_homeowner, siz
     finally:
         context.close()
     assert console == [], console
+
+
+def test_the_refresh_does_not_wipe_a_half_typed_form(browser, live_server, sim, demo_homeowner):
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="en-GB")
+    page = context.new_page()
+    requests_seen: list[str] = []
+    page.on("request", lambda r: requests_seen.append(r.url) if r.headers.get("hx-request") else None)
+    try:
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("input[name=login]", "demo@example.com")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        card = page.locator(f"#device-{sim.ev_id}")
+        card.locator("details.controls__details summary").first.click()
+        level = card.locator("form.form--deadline input[type=number]").first
+        level.fill("65")
+        page.locator("h1").first.click()  # focus leaves the field; the change is still unsaved
+
+        # The same event the 30 s poll and the tab-visible catch-up send: it must be skipped.
+        page.evaluate("htmx.trigger('#device-cards', 'tab-visible')")
+        page.wait_for_timeout(500)
+        assert not [url for url in requests_seen if url.rstrip("/") == live_server.url]
+        assert level.input_value() == "65"
+
+        # Without unsaved changes the refresh goes ahead.
+        level.fill(level.get_attribute("value") or "")
+        page.locator("h1").first.click()
+        with page.expect_response(lambda r: r.url.rstrip("/") == live_server.url):
+            page.evaluate("htmx.trigger('#device-cards', 'tab-visible')")
+    finally:
+        context.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from tests.celery_worker import reset_publisher, start_worker
 from tests.conftest import PASSWORD
 from tests.fakes import FakePodero
 
@@ -174,28 +174,10 @@ def celery_worker(redis_cache, settings, tmp_path) -> Iterator[SimpleNamespace]:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.broker_url = REDIS_TEST_URL
     app.conf.task_always_eager = False
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_publisher()
 
     def start() -> None:
-        celery = Path(sys.executable).with_name("celery")
-        log_file = log_path.open("wb")
-        state.proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own venv
-            [str(celery), "-A", "dashboard", "worker", "--pool=solo", "-Q", queue, "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", node],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if state.proc.poll() is not None:
-                raise RuntimeError(f"celery worker exited: {log_path.read_text(errors='replace')[-2000:]}")
-            try:
-                if app.control.ping(destination=[node], timeout=0.5):
-                    return
-            except Exception:  # noqa: BLE001 - broker not ready yet
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"celery worker not ready: {log_path.read_text(errors='replace')[-2000:]}")
+        state.proc = start_worker(queue=queue, node=node, env=env, log_path=log_path)
 
     def run(task: Any, *args: Any, timeout: float = 30.0) -> None:
         """Send `task` to our queue and wait until the worker logged it as done (results are ignored)."""
@@ -230,7 +212,4 @@ def celery_worker(redis_cache, settings, tmp_path) -> Iterator[SimpleNamespace]:
             pass
         for k, v in saved.items():
             app.conf[k] = v
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
+        reset_publisher()

@@ -32,11 +32,11 @@ def _reauth_ev(**overrides):
 
 
 # --- Warming ---------------------------------------------------------------------------------------
-def test_warm_fills_the_cache_of_recently_active_homeowners_only(homeowner, other_homeowner, fake_podero):
-    homeowner.last_login = timezone.now() - timedelta(hours=2)
-    homeowner.save(update_fields=["last_login"])
-    other_homeowner.last_login = timezone.now() - timedelta(days=3)
-    other_homeowner.save(update_fields=["last_login"])
+def test_warm_fills_the_cache_of_homeowners_with_an_open_dashboard_only(homeowner, other_homeowner, fake_podero):
+    for user in (homeowner, other_homeowner):
+        user.last_login = timezone.now() - timedelta(hours=2)
+        user.save(update_fields=["last_login"])
+    services.dashboard_seen(link=homeowner.podero)  # only the first one has the dashboard open
     fake_podero.add(homeowner.podero.podero_user_id, "heat-pumps", payloads.heat_pump())
 
     assert tasks.warm_active_dashboards() == 1
@@ -50,15 +50,19 @@ def test_warm_fills_the_cache_of_recently_active_homeowners_only(homeowner, othe
     assert len(fake_podero.calls) == calls
 
 
-def test_warm_refreshes_entries_before_they_go_stale(homeowner, fake_podero, monkeypatch):
+def test_warm_refreshes_entries_just_before_they_go_stale(homeowner, fake_podero, monkeypatch):
     homeowner.last_login = timezone.now()
     homeowner.save(update_fields=["last_login"])
+    services.dashboard_seen(link=homeowner.podero)
     tasks.warm_active_dashboards()
-    first = len(fake_podero.list_calls("list_devices"))
-    assert first == 3
-    # 10 s later (younger than 30 s, older than the force interval) the next run refetches.
-    clock = services.time.time() + 10
-    monkeypatch.setattr(services.time, "time", lambda: clock)
+    assert len(fake_podero.list_calls("list_devices")) == 3
+    start = services.time.time()
+    # 10 s later the lists are still young: the run leaves them alone.
+    monkeypatch.setattr(services.time, "time", lambda: start + 10)
+    tasks.warm_active_dashboards()
+    assert len(fake_podero.list_calls("list_devices")) == 3
+    # 26 s later they are about to go stale: the run refetches each kind once.
+    monkeypatch.setattr(services.time, "time", lambda: start + 26)
     tasks.warm_active_dashboards()
     assert len(fake_podero.list_calls("list_devices")) == 6
 
@@ -174,6 +178,7 @@ def test_real_worker_runs_the_beat_jobs(transactional_db, sim, demo_homeowner, c
 
     demo_homeowner.last_login = timezone.now()
     demo_homeowner.save(update_fields=["last_login"])
+    services.dashboard_seen(link=demo_homeowner.podero)
     celery_worker.env["PODERO_BASE_URL"] = live_server.url + "/simulator"
     celery_worker.start()
 

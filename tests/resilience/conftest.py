@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -16,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import override_settings
 
+from tests.celery_worker import reset_publisher, start_worker
 from tests.fakes import FakePodero
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -160,20 +160,12 @@ def celery_worker(redis_cache, settings, tmp_path, monkeypatch) -> Iterator[Simp
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.broker_url = BROKER_TEST_URL
     app.conf.task_always_eager = False
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_publisher()
     monkeypatch.setattr(task, "queue", queue, raising=False)
     monkeypatch.setattr(task, "_exec_options", None)
 
     def start() -> None:
-        celery = Path(sys.executable).with_name("celery")
-        log_file = log_path.open("wb")
-        state.proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own venv
-            [str(celery), "-A", "dashboard", "worker", "--pool=solo", "-Q", queue, "-l", "warning",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )
-        _wait_for_worker(state)
+        state.proc = start_worker(queue=queue, node=f"{queue}@127.0.0.1", env=env, log_path=log_path)
 
     state.start = start
     try:
@@ -195,26 +187,5 @@ def celery_worker(redis_cache, settings, tmp_path, monkeypatch) -> Iterator[Simp
             pass
         for k, v in saved_conf.items():
             app.conf[k] = v
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
+        reset_publisher()
         task._exec_options = None  # monkeypatch restores `queue`; the option cache must not keep it
-
-
-def _wait_for_worker(state: SimpleNamespace, timeout: float = 30.0) -> None:
-    """Ready when `celery inspect ping` answers for our node (bounded)."""
-    from dashboard.celery import app
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if state.proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited: {state.log_path.read_text(errors='replace')[-2000:]}")
-        try:
-            replies = app.control.ping(destination=[f"{state.queue}@127.0.0.1"], timeout=0.5)
-        except Exception:  # noqa: BLE001 - broker not ready yet
-            replies = []
-        if replies:
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"celery worker not ready in {timeout}s: {state.log_path.read_text(errors='replace')[-2000:]}")
