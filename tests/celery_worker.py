@@ -53,3 +53,22 @@ def reset_publisher() -> None:
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def stop_worker(proc: subprocess.Popen[Any] | None, *, queue: str, broker_url: str) -> None:
+    """Stop the worker and delete its queue's keys from the broker."""
+    import redis
+
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    try:
+        broker = redis.Redis.from_url(broker_url, socket_connect_timeout=0.5, socket_timeout=2)
+        broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        broker.close()
+    except redis.RedisError:  # cleanup only
+        pass

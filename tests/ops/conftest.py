@@ -4,7 +4,6 @@ users, the real Redis as the cache, and a real Celery worker on a queue of the t
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from tests.celery_worker import reset_publisher, start_worker
+from tests.celery_worker import reset_publisher, start_worker, stop_worker
 from tests.conftest import PASSWORD
 from tests.fakes import FakePodero
 
@@ -196,20 +195,7 @@ def celery_worker(redis_cache, settings, tmp_path) -> Iterator[SimpleNamespace]:
     try:
         yield state
     finally:
-        if state.proc is not None:
-            state.proc.terminate()
-            try:
-                state.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                state.proc.kill()
-                state.proc.wait(timeout=5)
-        try:
-            broker = _redis(REDIS_TEST_URL)
-            for key in (queue, f"_kombu.binding.{queue}"):
-                broker.delete(key)
-            broker.close()
-        except Exception:  # noqa: BLE001 - cleanup only
-            pass
+        stop_worker(state.proc, queue=queue, broker_url=REDIS_TEST_URL)
         for k, v in saved.items():
             app.conf[k] = v
         reset_publisher()

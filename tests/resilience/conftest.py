@@ -4,7 +4,6 @@ a slowed-down fake client and a fresh process-wide Podero client around every te
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 import uuid
@@ -15,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import override_settings
 
-from tests.celery_worker import reset_publisher, start_worker
+from tests.celery_worker import reset_publisher, start_worker, stop_worker
 from tests.fakes import FakePodero
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -171,20 +170,7 @@ def celery_worker(redis_cache, settings, tmp_path, monkeypatch) -> Iterator[Simp
     try:
         yield state
     finally:
-        if state.proc is not None:
-            state.proc.terminate()
-            try:
-                state.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                state.proc.kill()
-                state.proc.wait(timeout=5)
-        try:
-            broker = _redis_client(BROKER_TEST_URL)
-            for key in (queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"):
-                broker.delete(key)
-            broker.close()
-        except Exception:  # noqa: BLE001 - cleanup only
-            pass
+        stop_worker(state.proc, queue=queue, broker_url=BROKER_TEST_URL)
         for k, v in saved_conf.items():
             app.conf[k] = v
         reset_publisher()
