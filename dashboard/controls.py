@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from devices import services
 from devices.podero import PoderoError
-from devices.schemas import BoostState, Device, ElectricVehicle
+from devices.schemas import URL_KINDS, BoostState, Device, ElectricVehicle
 from devices.services import DayPlan, WriteConflict, WriteError, WriteFailed, WriteInvalid, WriteRateLimited
 
 from .forms import ChargeDeadlineForm, OptimizationForm, WeeklyScheduleForm, apply_helper
@@ -336,3 +336,35 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
     if request.htmx:
         return _vary(HttpResponseClientRedirect(_home(device.id)))
     return redirect(_home(device.id))
+
+
+# --- Reconnect a device (the manufacturer's sign-in) ----------------------------------------------
+RECONNECT_FAILED = "We could not open the manufacturer's sign-in just now: {reason} Please try again in a moment."
+
+
+@require_POST
+@homeowner_required
+def device_reconnect(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
+    """Start the reconnect flow server-side (the resolution link needs our token), then send the homeowner
+    on to the manufacturer. An interstitial page does the hand-over: a meta refresh plus a plain link, so it
+    works without JavaScript and a redirect out of a form post never meets CSP's form-action."""
+    api_kind = URL_KINDS.get(kind)
+    if api_kind is None:
+        raise Http404(kind)
+    raw_index = request.POST.get("action", "")
+    action_index = int(raw_index) if raw_index.isdigit() else None
+    home = request.build_absolute_uri(reverse("dashboard:home"))
+    try:
+        url = services.device_reconnect_start(
+            user=request.user, link=link, kind=api_kind, device_id=device_id, action_index=action_index,
+            success_url=f"{home}?reconnected={device_id}", cancel_url=home,
+        )
+    except WriteRateLimited as exc:
+        return render(request, "dashboard/controls/message_page.html",
+                      {"title": "Too many changes", "message": exc.message}, status=429)
+    except WriteError as exc:
+        reason = exc.message.split(": ", 1)[-1].replace(" Please try again.", "")
+        return render(request, "dashboard/controls/message_page.html",
+                      {"title": "Reconnect", "message": RECONNECT_FAILED.format(reason=reason)}, status=502)
+    device = _current(link, api_kind, device_id)
+    return render(request, "dashboard/controls/reconnect_page.html", {"url": url, "device": device})

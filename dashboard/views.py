@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -44,6 +45,10 @@ def homeowner_required(view: View) -> View:
 @require_GET
 @homeowner_required
 def home(request: HttpRequest, link: Any) -> HttpResponse:
+    if "reconnected" in request.GET and not request.htmx:
+        # The manufacturer's sign-in sent the homeowner back: what we cached before it is out of date.
+        services.invalidate(link=link)
+        messages.success(request, "Welcome back. Podero is checking the connection to your device now.")
     overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1")
     services.dashboard_seen(link=link)
     template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")

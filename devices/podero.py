@@ -484,6 +484,24 @@ class PoderoClient:
         data = self._call("PUT", path, json=policy)
         return data if isinstance(data, dict) else {}
 
+    def resolve_action(self, *, url: str, success_url: str, cancel_url: str) -> str:
+        """Start a pending action (fact sheet §5): POST its resolution link, get where to send the homeowner.
+
+        The link carries a signed secret and needs our Bearer token, so it is called here, server-side,
+        and only when it points at the Podero API we are configured for (the token never goes elsewhere).
+        """
+        if not url.startswith(self.base_url + "/"):
+            raise PoderoBadResponse("resolution link is not on the configured Podero host")
+        data = self._call("POST", url[len(self.base_url):], json={"successUrl": success_url, "cancelUrl": cancel_url})
+        return _user_facing_url(data, "redirect_url")
+
+    def start_auth_session(self, *, org_id: str | None = None, user_id: str, kind: str, device_id: str,
+                           success_url: str, cancel_url: str) -> str:
+        """The older reconnect path: POST …/{device}/auth_session → the manufacturer's authentication URL."""
+        path = self._device_path(user_id, kind, device_id, org_id) + "/auth_session"
+        data = self._call("POST", path, json={"success_url": success_url, "cancel_url": cancel_url})
+        return _user_facing_url(data, "authentication_url")
+
     def create_user(self, *, email: str, first_name: str = "", last_name: str = "",
                     external_user_id: str | None = None) -> dict[str, Any]:
         body = {"role": "user", "email": email, "first_name": first_name, "last_name": last_name}
@@ -496,6 +514,7 @@ class PoderoClient:
 
     # -- the one place a request is sent
     def _call(self, method: str, path: str, *, json: Any = None) -> Any:
+        shown = path.split("?", 1)[0]  # logs and errors never carry a query (cue links hold a secret)
         self.breaker.check()
         idempotent = method == "GET"
         attempt = 0
@@ -516,15 +535,15 @@ class PoderoClient:
                 )
                 status = resp.status_code
             except requests.RequestException as exc:
-                self._log(method, path, 0, started, attempt, error=type(exc).__name__)
+                self._log(method, shown, 0, started, attempt, error=type(exc).__name__)
                 if idempotent and attempt <= GET_RETRIES:
                     self._sleep_backoff(attempt)
                     continue
                 self.breaker.failure()
                 if isinstance(exc, requests.Timeout):
-                    raise PoderoTimeout(f"{method} {path} timed out") from exc
-                raise PoderoUnavailable(f"{method} {path} failed: {type(exc).__name__}") from exc
-            self._log(method, path, status, started, attempt)
+                    raise PoderoTimeout(f"{method} {shown} timed out") from exc
+                raise PoderoUnavailable(f"{method} {shown} failed: {type(exc).__name__}") from exc
+            self._log(method, shown, status, started, attempt)
 
             if status == 401 and not renewed:
                 self.tokens.invalidate(token)
@@ -536,23 +555,23 @@ class PoderoClient:
                     time.sleep(wait)
                     continue
                 self.breaker.open_for(max(wait, 1.0), rate_limited=True)
-                raise PoderoRateLimited(retry_after=wait, status=429, method=method, path=path, body=_body(resp))
+                raise PoderoRateLimited(retry_after=wait, status=429, method=method, path=shown, body=_body(resp))
             if status in RETRY_STATUSES and idempotent and attempt <= GET_RETRIES:
                 self._sleep_backoff(attempt)
                 continue
             if status >= 500:
                 self.breaker.failure()
-                raise _error_for(status=status, method=method, path=path, body=_body(resp))
+                raise _error_for(status=status, method=method, path=shown, body=_body(resp))
             if status >= 400:
                 self.breaker.success()  # Podero answered sensibly; the request was the problem
-                raise _error_for(status=status, method=method, path=path, body=_body(resp))
+                raise _error_for(status=status, method=method, path=shown, body=_body(resp))
             self.breaker.success()
             if status == 204 or not resp.content:
                 return None
             try:
                 return resp.json()
             except ValueError as exc:
-                raise PoderoBadResponse(f"{method} {path} returned a body that is not JSON") from exc
+                raise PoderoBadResponse(f"{method} {shown} returned a body that is not JSON") from exc
 
     @staticmethod
     def _sleep_backoff(attempt: int) -> None:
@@ -567,6 +586,13 @@ class PoderoClient:
         if error:
             extra["error"] = error
         log.log(logging.WARNING if status == 0 or status >= 500 else logging.INFO, "podero_call", extra=extra)
+
+
+def _user_facing_url(data: Any, field: str) -> str:
+    url = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+        raise PoderoBadResponse(f"answer has no usable {field}")
+    return url
 
 
 def _body(resp: requests.Response) -> Any:

@@ -156,8 +156,12 @@ class AttentionItem:
 
     code: str
     message: str
-    url: str | None
+    url: str | None  # a page the homeowner can open directly (authorization_url, embeddable_url)
     button_label: str
+    # The reconnect flow must be started by our server (a resolution link needs our token, fact sheet §5;
+    # with no link at all, the device's auth_session): the card posts to our reconnect view instead.
+    reconnect: bool = False
+    action_index: int | None = None
 
 
 def _attention_message(code: str, manufacturer: str | None, noun: str) -> str:
@@ -250,18 +254,21 @@ class Device:
         if not self.needs_attention:
             return []
         label = f"Reconnect {self.manufacturer}" if self.manufacturer else "Reconnect"
-        items = [
-            AttentionItem(code=a.code, message=_attention_message(a.code, self.manufacturer, self.noun),
-                          url=a.url or self.authorization_url or self.embeddable_url,
-                          button_label=label if a.code == "reauthenticate" else "Resolve")
-            for a in self.actions
-        ]
-        if not items:
-            code = "not_authenticated" if self.is_authenticated is False else "unknown"
+        direct = self.authorization_url or self.embeddable_url
+        lost = self.is_authenticated is False
+        items = []
+        for index, action in enumerate(self.actions):
+            via_link = action.url is not None
             items.append(AttentionItem(
-                code=code, message=_attention_message(code, self.manufacturer, self.noun),
-                url=self.authorization_url or self.embeddable_url,
-                button_label=label if code == "not_authenticated" else "Resolve",
+                code=action.code, message=_attention_message(action.code, self.manufacturer, self.noun),
+                url=None if via_link else direct, button_label=label if action.code == "reauthenticate" else "Resolve",
+                reconnect=via_link or (lost and not direct), action_index=index if via_link else None,
+            ))
+        if not items:
+            code = "not_authenticated" if lost else "unknown"
+            items.append(AttentionItem(
+                code=code, message=_attention_message(code, self.manufacturer, self.noun), url=direct,
+                button_label=label if lost else "Resolve", reconnect=lost and not direct,
             ))
         return items
 

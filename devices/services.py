@@ -447,6 +447,7 @@ A_BOOST_START = "boost_start"
 A_BOOST_CANCEL = "boost_cancel"
 A_DEADLINE = "charge_deadline_set"
 A_POLICY = "charge_policy_set"
+A_RECONNECT = "reconnect"
 
 NOT_SAVED = "Your change was not saved: {reason} Please try again."
 CONFLICT_MESSAGES = {
@@ -669,6 +670,36 @@ def _updated(kind: str, raw: Any, fallback: Device) -> Device:
 
 
 # -- optimization (heat pumps, inverters)
+def device_reconnect_start(*, user: Any, link: LinkLike, kind: str, device_id: Any, action_index: int | None,
+                           success_url: str, cancel_url: str) -> str:
+    """Start the manufacturer's reconnect flow and return the URL to send the homeowner to.
+
+    A pending action's resolution link is POSTed by our server (it needs our token and carries a signed
+    secret, fact sheet §5); a device with no such link gets an auth_session. Audited like every change.
+    """
+    values: dict[str, Any] = {"action_index": action_index}
+    device = _begin(user=user, link=link, kind=kind, device_id=device_id, action=A_RECONNECT, values=values)
+    action = device.actions[action_index] if action_index is not None and 0 <= action_index < len(device.actions) \
+        else None
+    if action is not None:
+        values["code"] = action.code
+    ids = Ids.of(link)
+    client = podero.get_client()
+    try:
+        if action is not None and action.url:
+            url = client.resolve_action(url=action.url, success_url=success_url, cancel_url=cancel_url)
+        else:
+            url = client.start_auth_session(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id,
+                                            success_url=success_url, cancel_url=cancel_url)
+    except PoderoError as exc:
+        raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=A_RECONNECT,
+                    values=values) from exc
+    invalidate(link=link, kinds=(kind,))  # the homeowner comes back to fresh state
+    _audit(user=user, link=link, kind=kind, device_id=device.id, action=A_RECONNECT, values=values,
+           outcome=AuditEntry.Outcome.OK, upstream_status=200)
+    return url
+
+
 def optimization_set(*, user: Any, link: LinkLike, kind: str, device_id: Any, active: bool) -> Device:
     """Pause (False) or resume (True) Podero's optimization of a heat pump or inverter."""
     values = {"is_smart_optimization_active": bool(active)}

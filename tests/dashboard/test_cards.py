@@ -270,8 +270,10 @@ def test_reauthenticate_action_is_explained_at_the_top_with_a_reconnect_link(cli
     assert html.index('<section class="attention"') < html.index('<ul class="cards">')
     assert ("The connection to your Tesla account has expired. Reconnect it so Podero can keep optimising."
             in top)
-    url = payloads.ELECTRIC_VEHICLE["actions"][0]["resolution_link"]["url"]
-    assert f'<a class="button button--primary" href="{url}" target="_blank" rel="noopener">Reconnect Tesla' in top
+    # The resolution link needs our Podero token: the button posts to our reconnect view, never links to it.
+    assert payloads.ELECTRIC_VEHICLE["actions"][0]["resolution_link"]["url"] not in html
+    assert f'action="/devices/electric-vehicle/{ev["id"]}/reconnect" target="_blank"' in top
+    assert '<input type="hidden" name="action" value="0">' in top and "Reconnect Tesla" in top
     assert "Nibe" not in top
     assert "card--attention" in _card(html, ev["id"]) and "card--attention" not in _card(html, hp["id"])
 
@@ -282,7 +284,7 @@ def test_unknown_action_code_gets_a_generic_sentence(client, homeowner, fake_pod
     ])
     top = _attention(_page(client, homeowner, fake_podero, heat_pumps=[hp]))
     assert "Podero needs you to take an action on this heat pump before it can resume normal optimisation." in top
-    assert 'href="https://podero.example/terms" target="_blank" rel="noopener">Resolve' in top
+    assert f'action="/devices/heat-pump/{hp["id"]}/reconnect"' in top and ">Resolve" in top
 
 
 def test_lost_authentication_links_to_authorization_url(client, homeowner, fake_podero):
@@ -293,10 +295,18 @@ def test_lost_authentication_links_to_authorization_url(client, homeowner, fake_
     assert 'href="https://auth.podero.example/connect/fronius" target="_blank" rel="noopener">Reconnect Fronius' in top
 
 
-def test_attention_without_any_link_says_who_can_help(client, homeowner, fake_podero):
+def test_lost_authentication_without_a_link_starts_an_auth_session(client, homeowner, fake_podero):
     hp = payloads.heat_pump(is_authenticated=False, authorization_url="javascript:alert(1)")
     top = _attention(_page(client, homeowner, fake_podero, heat_pumps=[hp]))
     assert "javascript:" not in top
+    assert f'action="/devices/heat-pump/{hp["id"]}/reconnect"' in top
+    assert 'name="action"' not in top  # no pending action: the view opens an auth_session
+
+
+def test_attention_without_any_way_to_fix_it_says_who_can_help(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(action_needed=True, actions=[{"code": "call_installer"}])
+    top = _attention(_page(client, homeowner, fake_podero, heat_pumps=[hp]))
+    assert "/reconnect" not in top
     assert "your energy provider's support team can help" in top.replace("&#x27;", "'")
 
 
