@@ -670,6 +670,26 @@ def _updated(kind: str, raw: Any, fallback: Device) -> Device:
 
 
 # -- optimization (heat pumps, inverters)
+def _write(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str, values: dict[str, Any],
+           call: Callable[[podero.PoderoClient, Ids, Device], Any], status: int,
+           field_errors: Callable[[PoderoError], dict[str, str]] | None = None,
+           audit_values: Callable[[Device], dict[str, Any]] | None = None) -> tuple[Device, Any]:
+    """Every homeowner change: rate limit and ownership (`_begin`), the one upstream call (never retried),
+    then invalidate that user's list of this kind and write the audit row. Returns (device, call's answer);
+    a refusal is audited and raised as a WriteError."""
+    device = _begin(user=user, link=link, kind=kind, device_id=device_id, action=action, values=values)
+    try:
+        answer = call(podero.get_client(), Ids.of(link), device)
+    except PoderoError as exc:
+        raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
+                    field_errors=field_errors) from exc
+    invalidate(link=link, kinds=(kind,))
+    _audit(user=user, link=link, kind=kind, device_id=device.id, action=action,
+           values=values if audit_values is None else audit_values(device), outcome=AuditEntry.Outcome.OK,
+           upstream_status=status)
+    return device, answer
+
+
 def device_reconnect_start(*, user: Any, link: LinkLike, kind: str, device_id: Any, action_index: int | None,
                            success_url: str, cancel_url: str) -> str:
     """Start the manufacturer's reconnect flow and return the URL to send the homeowner to.
@@ -678,25 +698,20 @@ def device_reconnect_start(*, user: Any, link: LinkLike, kind: str, device_id: A
     secret, fact sheet §5); a device with no such link gets an auth_session. Audited like every change.
     """
     values: dict[str, Any] = {"action_index": action_index}
-    device = _begin(user=user, link=link, kind=kind, device_id=device_id, action=A_RECONNECT, values=values)
-    action = device.actions[action_index] if action_index is not None and 0 <= action_index < len(device.actions) \
-        else None
-    if action is not None:
-        values["code"] = action.code
-    ids = Ids.of(link)
-    client = podero.get_client()
-    try:
+
+    def call(client: podero.PoderoClient, ids: Ids, device: Device) -> str:
+        action = device.actions[action_index] if action_index is not None and 0 <= action_index < len(
+            device.actions) else None
+        if action is not None:
+            values["code"] = action.code
         if action is not None and action.url:
-            url = client.resolve_action(url=action.url, success_url=success_url, cancel_url=cancel_url)
-        else:
-            url = client.start_auth_session(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id,
-                                            success_url=success_url, cancel_url=cancel_url)
-    except PoderoError as exc:
-        raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=A_RECONNECT,
-                    values=values) from exc
-    invalidate(link=link, kinds=(kind,))  # the homeowner comes back to fresh state
-    _audit(user=user, link=link, kind=kind, device_id=device.id, action=A_RECONNECT, values=values,
-           outcome=AuditEntry.Outcome.OK, upstream_status=200)
+            return client.resolve_action(url=action.url, success_url=success_url, cancel_url=cancel_url)
+        return client.start_auth_session(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id,
+                                         success_url=success_url, cancel_url=cancel_url)
+
+    # Invalidated afterwards as every write is: the homeowner comes back to fresh state.
+    _, url = _write(user=user, link=link, kind=kind, device_id=device_id, action=A_RECONNECT, values=values,
+                    call=call, status=200)
     return url
 
 
@@ -705,17 +720,11 @@ def optimization_set(*, user: Any, link: LinkLike, kind: str, device_id: Any, ac
     values = {"is_smart_optimization_active": bool(active)}
     if kind not in ("heat-pumps", "inverters"):
         raise DeviceNotFound(device_id)
-    device = _begin(user=user, link=link, kind=kind, device_id=device_id, action=A_OPTIMIZATION, values=values)
-    ids = Ids.of(link)
-    try:
-        raw = podero.get_client().update_device(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id,
-                                                fields=values)
-    except PoderoError as exc:
-        raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=A_OPTIMIZATION,
-                    values=values) from exc
-    invalidate(link=link, kinds=(kind,))
-    _audit(user=user, link=link, kind=kind, device_id=device.id, action=A_OPTIMIZATION, values=values,
-           outcome=AuditEntry.Outcome.OK, upstream_status=200)
+    device, raw = _write(
+        user=user, link=link, kind=kind, device_id=device_id, action=A_OPTIMIZATION, values=values, status=200,
+        call=lambda client, ids, device: client.update_device(org_id=ids.org, user_id=ids.user, kind=kind,
+                                                              device_id=device.id, fields=values),
+    )
     return _updated(kind, raw, _replace(device, is_smart_optimization_active=bool(active)))
 
 
@@ -726,17 +735,12 @@ EV = "electric-vehicles"
 def ev_boost_start(*, user: Any, link: LinkLike, device_id: Any) -> ElectricVehicle:
     """Charge now; an unplugged car is armed for its next plug-in. A 409 raises WriteConflict."""
     values: dict[str, Any] = {}
-    device = _begin(user=user, link=link, kind=EV, device_id=device_id, action=A_BOOST_START, values=values)
+    device, _ = _write(
+        user=user, link=link, kind=EV, device_id=device_id, action=A_BOOST_START, values=values, status=204,
+        call=lambda client, ids, device: client.start_boost(org_id=ids.org, user_id=ids.user, device_id=device.id),
+        audit_values=lambda device: {"plugged_in": getattr(device, "is_plugged_in", None)},
+    )
     assert isinstance(device, ElectricVehicle)
-    ids = Ids.of(link)
-    try:
-        podero.get_client().start_boost(org_id=ids.org, user_id=ids.user, device_id=device.id)
-    except PoderoError as exc:
-        raise _fail(exc, user=user, link=link, kind=EV, device_id=device.id, action=A_BOOST_START,
-                    values=values) from exc
-    invalidate(link=link, kinds=(EV,))
-    _audit(user=user, link=link, kind=EV, device_id=device.id, action=A_BOOST_START,
-           values={"plugged_in": device.is_plugged_in}, outcome=AuditEntry.Outcome.OK, upstream_status=204)
     if device.is_plugged_in is False:
         guess = _replace(device, boost_for_next_session=True)
     else:
@@ -749,17 +753,11 @@ def ev_boost_start(*, user: Any, link: LinkLike, device_id: Any) -> ElectricVehi
 def ev_boost_cancel(*, user: Any, link: LinkLike, device_id: Any) -> ElectricVehicle:
     """Disarm a boost armed for the next plug-in (a live boost ends on its own, fact sheet §4.2)."""
     values: dict[str, Any] = {}
-    device = _begin(user=user, link=link, kind=EV, device_id=device_id, action=A_BOOST_CANCEL, values=values)
+    device, _ = _write(
+        user=user, link=link, kind=EV, device_id=device_id, action=A_BOOST_CANCEL, values=values, status=204,
+        call=lambda client, ids, device: client.cancel_boost(org_id=ids.org, user_id=ids.user, device_id=device.id),
+    )
     assert isinstance(device, ElectricVehicle)
-    ids = Ids.of(link)
-    try:
-        podero.get_client().cancel_boost(org_id=ids.org, user_id=ids.user, device_id=device.id)
-    except PoderoError as exc:
-        raise _fail(exc, user=user, link=link, kind=EV, device_id=device.id, action=A_BOOST_CANCEL,
-                    values=values) from exc
-    invalidate(link=link, kinds=(EV,))
-    _audit(user=user, link=link, kind=EV, device_id=device.id, action=A_BOOST_CANCEL, values=values,
-           outcome=AuditEntry.Outcome.OK, upstream_status=204)
     fresh = _fresh_or(link, EV, device, _replace(device, boost_for_next_session=False))
     assert isinstance(fresh, ElectricVehicle)
     return fresh
@@ -789,19 +787,14 @@ def ev_charge_deadline_set(*, user: Any, link: LinkLike, device_id: Any, enabled
             raise ValueError("enabling the charge policy needs a level and a time")
         values["minimum_charge_limit"] = int(minimum_charge_limit)
         values["charge_deadline_at"] = deadline.strftime("%H:%M")
-    device = _begin(user=user, link=link, kind=EV, device_id=device_id, action=A_DEADLINE, values=values)
+    device, raw = _write(
+        user=user, link=link, kind=EV, device_id=device_id, action=A_DEADLINE, values=values, status=200,
+        field_errors=_ev_field_errors,
+        call=lambda client, ids, device: client.update_device(org_id=ids.org, user_id=ids.user, kind=EV,
+                                                              device_id=device.id, fields=values),
+    )
     assert isinstance(device, ElectricVehicle)
-    ids = Ids.of(link)
-    try:
-        raw = podero.get_client().update_device(org_id=ids.org, user_id=ids.user, kind=EV, device_id=device.id,
-                                                fields=values)
-    except PoderoError as exc:
-        raise _fail(exc, user=user, link=link, kind=EV, device_id=device.id, action=A_DEADLINE, values=values,
-                    field_errors=_ev_field_errors) from exc
-    invalidate(link=link, kinds=(EV,))
     _invalidate_policy(link, device.id)  # the daily fields also fill the weekly policy (§8 #21)
-    _audit(user=user, link=link, kind=EV, device_id=device.id, action=A_DEADLINE, values=values,
-           outcome=AuditEntry.Outcome.OK, upstream_status=200)
     guess = _replace(device, is_charge_policy_enabled=bool(enabled),
                      minimum_charge_limit=values.get("minimum_charge_limit", device.minimum_charge_limit),
                      charge_deadline=deadline if enabled else device.charge_deadline)
@@ -894,19 +887,13 @@ def _policy_field_errors(exc: PoderoError) -> dict[str, str]:
 def ev_charge_policy_set(*, user: Any, link: LinkLike, device_id: Any, policy: ChargePolicy) -> ChargePolicy:
     """Replace the weekly policy (all seven days and the time zone)."""
     values = policy.to_api()
-    device = _begin(user=user, link=link, kind=EV, device_id=device_id, action=A_POLICY, values=values)
-    assert device.id is not None
-    ids = Ids.of(link)
-    try:
-        raw = podero.get_client().put_charge_policy(org_id=ids.org, user_id=ids.user, device_id=device.id,
-                                                    policy=values)
-    except PoderoError as exc:
-        raise _fail(exc, user=user, link=link, kind=EV, device_id=device.id, action=A_POLICY, values=values,
-                    field_errors=_policy_field_errors) from exc
+    device, raw = _write(
+        user=user, link=link, kind=EV, device_id=device_id, action=A_POLICY, values=values, status=200,
+        field_errors=_policy_field_errors,
+        call=lambda client, ids, device: client.put_charge_policy(org_id=ids.org, user_id=ids.user,
+                                                                  device_id=device.id, policy=values),
+    )
     _invalidate_policy(link, device.id)
-    invalidate(link=link, kinds=(EV,))
-    _audit(user=user, link=link, kind=EV, device_id=device.id, action=A_POLICY, values=values,
-           outcome=AuditEntry.Outcome.OK, upstream_status=200)
     saved = parse_charge_policy(raw)
     return saved if len(saved.days) == len(WEEKDAYS) else policy
 
