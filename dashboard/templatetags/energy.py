@@ -63,10 +63,17 @@ def watts_abs(value: Any) -> str:
 @register.filter
 def kwh(value: Any) -> str:
     """Energy: one decimal below 100 kWh, whole numbers above."""
+    number = kwh_number(value)
+    return number if number == UNKNOWN else f"{number}\u00a0kWh"
+
+
+@register.filter
+def kwh_number(value: Any) -> str:
+    """The number of `kwh` without its unit, for a table whose header names the unit."""
     number = _real(value)
     if number is None:
         return UNKNOWN
-    return f"{_num(number, 1 if abs(number) < 100 else 0)}\u00a0kWh"
+    return _num(number, 1 if abs(number) < 100 else 0)
 
 
 @register.filter
@@ -375,11 +382,16 @@ def home_consumption(devices: list[Device]) -> dict[str, Any]:
             if not total:
                 return None
             used = sum(v for _, _, get in parts[: len(users)] if (v := get(key)) is not None and v >= 0)
-            return max(0.0, sum(total) - used)
+            household = sum(total)
+            # A household figure below the heat pump and car alone cannot include them: it is the rest.
+            return household - used if household >= used else household
 
         parts.append(("Rest of your home", "rest", rest))
-    return {"rows": _rows(parts), "title": "Your home's consumption", "heading": "h2",
-            "legend": [(name, tone) for name, tone, _ in parts] if len(parts) > 1 else [],
+    # With several parts, a table names each one with its numbers: the split never rests on colour alone.
+    breakdown = [(name, tone, [get(key) for key, _, _ in PERIODS]) for name, tone, get in parts] \
+        if len(parts) > 1 else []
+    return {"rows": _rows(parts), "title": "Your home's consumption", "heading": "h2", "legend": [],
+            "breakdown": breakdown, "periods": [label for _, label, _ in PERIODS],
             "has_data": bool(parts), "home": True}
 
 

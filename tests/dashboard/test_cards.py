@@ -383,6 +383,15 @@ def test_numbers_follow_the_locale(client, homeowner, fake_podero):
     assert "1.402 kWh" in card
 
 
+def test_a_household_figure_smaller_than_its_parts_is_taken_as_the_rest(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(consumption_last_day_kwh=30, consumption_last_week_kwh=200, consumption_last_month_kwh=900)
+    iv = payloads.inverter(consumption_last_day_kwh=12, consumption_last_week_kwh=80, consumption_last_month_kwh=350)
+    html = _page(client, homeowner, fake_podero, heat_pumps=[hp], inverters=[iv])
+    home = html[html.index("consumption--home"):]
+    assert '<td class="consumption__value">42.0 kWh</td>' in home  # 30 + 12, not 12 and a "rest" of 0
+    assert "Rest of your home</th><td>12.0</td><td>80.0</td><td>350</td>" in home
+
+
 def test_device_card_partial_renders_one_card_with_a_notice():
     device = parse_device("electric-vehicles", payloads.electric_vehicle(battery_level=64))
     html = render_to_string("dashboard/home.html#device-card", {"device": device, "notice": "Boost started."})
@@ -400,4 +409,8 @@ def test_home_consumption_with_an_inverter_shows_the_rest_of_the_home(client, ho
     home = html[html.index("consumption--home"):]
     assert '<td class="consumption__value">25.0 kWh</td>' in home  # the household total, not 10 + 25
     assert "<title>Rest of your home: 15.0 kWh</title>" in home
-    assert "Rest of your home" in home[home.index('<ul class="legend">'):]
+    # The split per device is a table of names and numbers, not colour alone.
+    breakdown = home[home.index('<table class="breakdown">'):]
+    assert "By device, in kWh" in breakdown
+    assert "Rest of your home</th><td>15.0</td><td>90.0</td><td>390</td>" in breakdown, breakdown
+    assert "Nibe S2125-8</th><td>10.0</td><td>70.0</td><td>300</td>" in breakdown
