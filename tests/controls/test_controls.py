@@ -319,7 +319,7 @@ def test_plan_summary_from_the_weekly_policy(home):
     # and the policy is fetched in the background.
     assert services.ev_charge_plan(link=link, device=ev, now=friday_evening) == "Tomorrow: 80 % by 07:00"
     for _ in range(200):
-        if cache.get(services._policy_key(link, home.ev["id"])) is not None:
+        if cache.get(services.policy_key(link, home.ev["id"])) is not None:
             break
         time.sleep(0.02)
     assert services.ev_charge_plan(link=link, device=ev, now=friday_evening) == "Tomorrow: 55 % by 10:30"

@@ -47,7 +47,7 @@ def test_refresh_forces_a_new_fetch_but_is_rate_limited(dashboard, fake_podero, 
     calls = len(fake_podero.list_calls("list_devices"))
     dashboard.get("/?refresh=1", headers=HTMX)  # younger than MIN_FORCE_INTERVAL: served from the cache
     assert len(fake_podero.list_calls("list_devices")) == calls
-    monkeypatch.setattr(services, "MIN_FORCE_INTERVAL", 0)
+    monkeypatch.setattr(services.reads, "MIN_FORCE_INTERVAL", 0)
     response = dashboard.get("/?refresh=1", headers=HTMX)
     assert len(fake_podero.list_calls("list_devices")) == calls + 3  # one per kind
     assert response.content.decode().lstrip().startswith('<div id="device-cards"')

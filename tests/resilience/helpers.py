@@ -27,7 +27,7 @@ def age_entries(link, seconds: float, kinds=KINDS) -> None:
     """Pretend the cached lists were fetched `seconds` ago."""
     ids = services.Ids.of(link)
     for kind in kinds:
-        entry = services._read(ids.key(kind))
+        entry = services.read_entry(ids.key(kind))
         assert entry is not None, f"nothing cached for {kind}"
         cache.set(ids.key(kind), {**entry, "fetched_at": time.time() - seconds}, services.KEEP_FOR)
 

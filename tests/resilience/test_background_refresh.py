@@ -34,7 +34,7 @@ def test_stale_key_is_served_at_once_and_refreshed_by_the_worker(sim, live_serve
     assert all(r.age_s >= services.FRESH_FOR for r in overview.kinds.values())
 
     def refreshed() -> bool:
-        entries = [services._read(ids.key(kind)) for kind in KINDS]
+        entries = [services.read_entry(ids.key(kind)) for kind in KINDS]
         return all(e and time.time() - e["fetched_at"] < services.FRESH_FOR for e in entries)
 
     wait_until(refreshed, timeout=20, interval=0.1)

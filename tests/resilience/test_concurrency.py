@@ -66,7 +66,7 @@ def test_fifty_concurrent_requests_on_a_stale_key_enqueue_one_refresh(redis_cach
     services.device_overview(link=link)
     ids = services.Ids.of(link)
     for kind in KINDS:
-        entry = services._read(ids.key(kind))
+        entry = services.read_entry(ids.key(kind))
         redis_cache_entry = {**entry, "fetched_at": time.time() - services.FRESH_FOR - 5}
         from django.core.cache import cache
 
@@ -94,7 +94,7 @@ def test_forced_refresh_from_many_tabs_does_not_multiply_calls(redis_cache, slow
     from django.core.cache import cache
 
     for kind in KINDS:
-        entry = services._read(ids.key(kind))
+        entry = services.read_entry(ids.key(kind))
         cache.set(ids.key(kind), {**entry, "fetched_at": time.time() - services.MIN_FORCE_INTERVAL - 1},
                   services.KEEP_FOR)
     _stampede(link, n=10, force=True)

@@ -1,0 +1,119 @@
+"""What every homeowner change shares: the audit row, the per-homeowner write limit, the errors.
+
+Each write (see `writes.py`) writes one AuditEntry row whatever happens, and reaches the caller as a
+WriteError with a sentence for people when it did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.cache import cache
+
+from ..models import AuditEntry
+from .errors import LinkLike
+
+log = logging.getLogger("devices.services")
+
+WRITE_LIMIT = 10  # writes per homeowner ...
+WRITE_WINDOW_S = 60  # ... per minute, counted in the shared cache
+
+A_OPTIMIZATION = "optimization_set"
+A_BOOST_START = "boost_start"
+A_BOOST_CANCEL = "boost_cancel"
+A_DEADLINE = "charge_deadline_set"
+A_POLICY = "charge_policy_set"
+A_RECONNECT = "reconnect"
+
+NOT_SAVED = "Your change was not saved: {reason} Please try again."
+CONFLICT_MESSAGES = {
+    "already_charging": "Already charging or full — nothing to do.",
+    "fully_charged": "Already charging or full — nothing to do.",
+    "no_active_session": "The car has no active charging session — check that it is plugged in and connected.",
+}
+
+
+class WriteError(Exception):
+    """A change that did not happen. `message` is for the homeowner; `field_errors` maps field names
+    (as the API calls them, e.g. "minimum_charge_limit" or "mon.charge_percentage") to messages."""
+
+    outcome = AuditEntry.Outcome.FAILED
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class WriteRateLimited(WriteError):
+    outcome = AuditEntry.Outcome.RATE_LIMITED
+
+
+class WriteConflict(WriteError):
+    """409: nothing to do (already charging, full). Not an error for the homeowner."""
+
+    outcome = AuditEntry.Outcome.CONFLICT
+
+
+class WriteInvalid(WriteError):
+    """Podero refused the values (400/422)."""
+
+    outcome = AuditEntry.Outcome.INVALID
+
+
+class WriteFailed(WriteError):
+    """Podero could not be reached, or answered with an error: nothing was saved."""
+
+
+def _clip(values: dict[str, Any]) -> dict[str, Any]:
+    """Values for the audit log: JSON-safe and short (typed input can be anything)."""
+    out: dict[str, Any] = {}
+    for key, value in list(values.items())[:40]:
+        if isinstance(value, bool | int | float) or value is None:
+            out[str(key)[:64]] = value
+        elif isinstance(value, dict):
+            out[str(key)[:64]] = _clip(value)
+        else:
+            out[str(key)[:64]] = str(value)[:200]
+    return out
+
+
+def audit(*, user: Any, link: LinkLike | None, kind: str, device_id: Any, action: str, values: dict[str, Any],
+          outcome: str, upstream_status: int | None = None, error: str = "") -> AuditEntry:
+    podero_user_id = getattr(link, "podero_user_id", None) if link is not None else None
+    entry = AuditEntry.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        user_email=getattr(user, "email", "") or "",
+        podero_user_id=podero_user_id,
+        device_kind=kind[:32],
+        device_id=str(device_id)[:64],
+        action=action,
+        values=_clip(values),
+        upstream_status=upstream_status,
+        outcome=outcome,
+        error=error[:2000],
+    )
+    log.info("device_write", extra={"action": action, "kind": kind, "outcome": outcome,
+                                    "upstream_status": upstream_status})
+    return entry
+
+
+def _rate_key(user: Any) -> str:
+    return f"writes:v1:{getattr(user, 'pk', None) or 'anon'}"
+
+
+def take_write_slot(user: Any) -> bool:
+    """Count one write; False when this is more than WRITE_LIMIT within the window.
+
+    The window starts at the first write and lasts WRITE_WINDOW_S (incr keeps the key's expiry).
+    """
+    key = _rate_key(user)
+    if cache.add(key, 1, WRITE_WINDOW_S):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WRITE_WINDOW_S)
+        return True
+    return count <= WRITE_LIMIT
