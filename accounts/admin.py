@@ -339,3 +339,25 @@ def _get_urls() -> list[Any]:
 
 
 admin.site.get_urls = _get_urls  # type: ignore[method-assign]
+
+
+# --- Staff sign in where homeowners do ------------------------------------------------------------
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin's login page, replaced: staff sign in through allauth's login, which limits failed
+    attempts per client address and per account (ACCOUNT_RATE_LIMITS["login_failed"]), so the admin is
+    no brute-force side door. A signed-in person without staff rights is told so instead of looping."""
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(next_url)
+        return TemplateResponse(request, "admin/not_staff.html", {"title": _("No access")}, status=403)
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+
+admin.site.login = admin_login  # type: ignore[method-assign]
