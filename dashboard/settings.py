@@ -141,6 +141,11 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Behind N reverse proxies (the README's TLS proxy: 1) the client address is the N-th entry from the right
+# of X-Forwarded-For; 0 (the safe default without a proxy) uses REMOTE_ADDR and ignores the header, which
+# a client could forge. Every per-client limit (allauth's login, signup and reset limits) keys on it.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

@@ -29,10 +29,10 @@ def test_admin_runs_under_the_csp_without_violations(live_server, homeowner, pod
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_context().new_page()
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("input[name=username]", staff.email)
+        page.goto(live_server.url + "/admin/login/")  # sends staff to allauth's rate-limited login
+        page.fill("input[name=login]", staff.email)
         page.fill("input[name=password]", PASSWORD)
-        page.click("input[type=submit]")
+        page.locator("form button[type=submit]").last.click()
         page.wait_for_selector("#podero-connection")
         page.goto(live_server.url + "/admin/accounts/user/")
         page.check("input#action-toggle")  # admin's actions.js: "select all" ticks every row and counts them

@@ -55,10 +55,10 @@ def test_one_request_line_with_method_path_status_duration_and_user(client, home
 
 
 def test_anonymous_and_errors_are_logged(client, records):
-    client.get("/admin/login/")
+    client.get("/accounts/login/")
     client.get("/no-such-page/")
     lines = [r for r in records if r.name == "dashboard.request"]
-    assert [(r.path, r.status, r.user_id) for r in lines] == [("/admin/login/", 200, "-"), ("/no-such-page/", 404, "-")]
+    assert [(r.path, r.status, r.user_id) for r in lines] == [("/accounts/login/", 200, "-"), ("/no-such-page/", 404, "-")]
 
 
 def test_healthz_logs_at_debug(client, records):
