@@ -227,6 +227,10 @@ PODERO_CLIENT_SECRET = env.str("PODERO_CLIENT_SECRET", default=DEMO_CLIENT_SECRE
 PODERO_ORG_ID = str(uuid.UUID(env.str("PODERO_ORG_ID", default=DEMO_ORG_ID)))
 PODERO_CONNECT_TIMEOUT = env.float("PODERO_CONNECT_TIMEOUT", default=3.05)
 PODERO_READ_TIMEOUT = env.float("PODERO_READ_TIMEOUT", default=8.0)
+# One call, retries included, never takes longer than this (a trickling body cannot hold a page)...
+PODERO_TOTAL_TIMEOUT = env.float("PODERO_TOTAL_TIMEOUT", default=10.0)
+# ... nor answer more than this many bytes, counted after decompression.
+PODERO_MAX_RESPONSE_BYTES = env.int("PODERO_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 
 # --- Logging: one line per event, key=value, a request id on every line -----------------------
 LOGGING = {

@@ -5,7 +5,9 @@ nothing about users, templates or views. Callers get parsed JSON or a `PoderoErr
 raw `requests` exception. Imports: requests, the stdlib, and Django's cache and settings only.
 
 Reliability rules (see the fact sheet, ../shared/podero-api.md §6):
-* every call has a connect and a read timeout;
+* every call has a connect and a read timeout, and one total deadline (connect + headers + the whole body,
+  retries included) that a server trickling bytes cannot stretch; bodies over a size limit (decoded) are
+  refused as bad responses, and every JSON body is cleaned (`devices.payload`: lone surrogates, depth);
 * idempotent GETs are retried with backoff on connection errors and 502/503/504; writes never are;
 * a 429 honours Retry-After: no call leaves this client until it has passed;
 * a 401 renews the token once and repeats the call;
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 import time
 import uuid
@@ -29,6 +32,10 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from . import payload
 
 log = logging.getLogger("devices.podero")
 
@@ -43,6 +50,9 @@ MAX_INLINE_RETRY_AFTER_S = 2.0  # a GET waits out a short Retry-After; a longer 
 TOKEN_RENEW_MARGIN_S = 300  # renew five minutes before expiry, so no call carries a dying token
 BREAKER_THRESHOLD = 5  # consecutive failures that open the circuit
 BREAKER_COOLDOWN_S = 30  # how long an open circuit refuses calls before one probe is let through
+TOTAL_TIMEOUT_S = 10.0  # default of PODERO_TOTAL_TIMEOUT: the most one call (with its retries) may take
+MAX_BODY_BYTES = 5 * 1024 * 1024  # default of PODERO_MAX_RESPONSE_BYTES, counted after decompression
+CHUNK_BYTES = 64 * 1024
 METRICS_BUCKET_S = 60
 METRICS_KEEP_S = 2 * 60 * 60
 
@@ -61,6 +71,15 @@ class PoderoUnavailable(PoderoError):
 
 
 class PoderoTimeout(PoderoUnavailable):
+    pass
+
+
+class PoderoOutcomeUnknown(PoderoUnavailable):
+    """A write was sent but no answer came back (timed out, connection dropped, gateway timeout): Podero
+    may or may not have applied it. Never retried; the services re-read and tell the homeowner."""
+
+
+class PoderoWriteTimeout(PoderoTimeout, PoderoOutcomeUnknown):
     pass
 
 
@@ -354,14 +373,20 @@ class TokenProvider:
         started = time.perf_counter()
         status = 0
         try:
-            resp = self._session.post(
-                self._url,
-                auth=self._auth,
-                json={"grant_type": "client_credentials"},
-                headers={"Cache-Control": "no-cache"},
-                timeout=self._timeout,
-            )
-            status = resp.status_code
+            with _Deadline(sum(self._timeout)) as watch:  # a trickling token answer cannot hold a page
+                try:
+                    resp = self._session.post(
+                        self._url,
+                        auth=self._auth,
+                        json={"grant_type": "client_credentials"},
+                        headers={"Cache-Control": "no-cache"},
+                        timeout=self._timeout,
+                    )
+                    status = resp.status_code
+                except requests.RequestException:
+                    if watch.fired:
+                        raise requests.Timeout("token deadline passed") from None
+                    raise
         except requests.Timeout as exc:
             raise PoderoTimeout("token request timed out") from exc
         except requests.RequestException as exc:
@@ -393,6 +418,103 @@ class TokenProvider:
         return token
 
 
+# --- One total deadline per call ----------------------------------------------------------------
+# requests' timeouts bound each socket operation, not the call: a server sending one byte a second keeps
+# every recv short and the call alive for ever. A watchdog timer shuts the call's socket down at the
+# deadline, which wakes the blocked read wherever it is (connect, headers or body).
+_watched = threading.local()
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _watched.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._timer.cancel()
+        _watched.deadline = None
+
+    def attach(self, conn: Any) -> None:
+        with self._lock:
+            self._conn = conn
+            fired = self.fired
+        if fired:
+            self._shut(conn)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            conn = self._conn
+        if conn is not None:
+            self._shut(conn)
+
+    @staticmethod
+    def _shut(conn: Any) -> None:
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _WatchedConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = getattr(_watched, "deadline", None)
+        if deadline is not None:
+            deadline.attach(self)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = getattr(_watched, "deadline", None)
+        if deadline is not None:
+            deadline.attach(self)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _read_body(resp: requests.Response, limit: int) -> bytes:
+    """The decoded body, at most `limit` bytes (a small gzip can expand to gigabytes)."""
+    declared = resp.headers.get("Content-Length")
+    if declared and declared.isdigit() and "Content-Encoding" not in resp.headers and int(declared) > limit:
+        raise _BodyTooLarge
+    parts: list[bytes] = []
+    total = 0
+    for chunk in resp.iter_content(CHUNK_BYTES):
+        total += len(chunk)
+        if total > limit:
+            raise _BodyTooLarge
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 # --- The client -------------------------------------------------------------------------------
 def _retry_after_seconds(value: str | None) -> float:
     if not value:
@@ -410,14 +532,17 @@ class PoderoClient:
     """One per process (see `get_client`). Paths are built only from ids given by the caller."""
 
     def __init__(self, *, base_url: str, org_id: str, client_id: str, client_secret: str,
-                 timeout: tuple[float, float] = (3.05, 8.0), session: requests.Session | None = None) -> None:
+                 timeout: tuple[float, float] = (3.05, 8.0), session: requests.Session | None = None,
+                 total_timeout: float = TOTAL_TIMEOUT_S, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         if not base_url:
             raise PoderoConfigError("PODERO_BASE_URL must be set")
         self.base_url = base_url.rstrip("/")
         self.org_id = str(org_id)
         self.timeout = timeout
+        self.total_timeout = float(total_timeout)
+        self.max_body_bytes = int(max_body_bytes)
         self.session = session or requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        adapter = _DeadlineAdapter(pool_connections=4, pool_maxsize=32)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "podero-home-dashboard/0.1"})
@@ -517,6 +642,7 @@ class PoderoClient:
         shown = path.split("?", 1)[0]  # logs and errors never carry a query (cue links hold a secret)
         self.breaker.check()
         idempotent = method == "GET"
+        deadline_at = time.monotonic() + self.total_timeout
         attempt = 0
         renewed = False
         while True:
@@ -528,21 +654,49 @@ class PoderoClient:
                 raise
             started = time.perf_counter()
             status = 0
+            remaining = deadline_at - time.monotonic()
+            sent = False
             try:
-                resp = self.session.request(
-                    method, self.base_url + path, json=json, timeout=self.timeout,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                status = resp.status_code
+                if remaining <= 0:
+                    raise requests.Timeout("total deadline passed before the call")
+                with _Deadline(remaining) as watch:
+                    try:
+                        resp = self.session.request(
+                            method, self.base_url + path, json=json, stream=True,
+                            timeout=(min(self.timeout[0], remaining), min(self.timeout[1], remaining)),
+                            headers={"Authorization": f"Bearer {token}"},
+                        )
+                        sent = True
+                        status = resp.status_code
+                        try:
+                            body = _read_body(resp, self.max_body_bytes)
+                        finally:
+                            resp.close()
+                        if watch.fired:  # the shut-down socket may read as a short, "complete" body
+                            raise requests.Timeout("total deadline passed")
+                    except requests.RequestException:
+                        if watch.fired:
+                            raise requests.Timeout("total deadline passed") from None
+                        raise
+            except _BodyTooLarge:
+                self._log(method, shown, status, started, attempt, error="BodyTooLarge")
+                self.breaker.success()  # Podero answered; the answer is unusable
+                raise PoderoBadResponse(f"{method} {shown} answered more than {self.max_body_bytes} bytes") from None
             except requests.RequestException as exc:
-                self._log(method, shown, 0, started, attempt, error=type(exc).__name__)
-                if idempotent and attempt <= GET_RETRIES:
+                self._log(method, shown, status, started, attempt, error=type(exc).__name__)
+                if idempotent and attempt <= GET_RETRIES and deadline_at - time.monotonic() > 0.5:
                     self._sleep_backoff(attempt)
                     continue
                 self.breaker.failure()
+                if not idempotent and (sent or _maybe_sent(exc)):
+                    # The request may have reached Podero: its outcome is unknown, not failed.
+                    if isinstance(exc, requests.Timeout):
+                        raise PoderoWriteTimeout(f"{method} {shown} timed out") from exc
+                    raise PoderoOutcomeUnknown(f"{method} {shown} got no answer: {type(exc).__name__}") from exc
                 if isinstance(exc, requests.Timeout):
                     raise PoderoTimeout(f"{method} {shown} timed out") from exc
                 raise PoderoUnavailable(f"{method} {shown} failed: {type(exc).__name__}") from exc
+            resp._content = body  # what _body() and error bodies read
             self._log(method, shown, status, started, attempt)
 
             if status == 401 and not renewed:
@@ -551,14 +705,20 @@ class PoderoClient:
                 continue
             if status == 429:
                 wait = _retry_after_seconds(resp.headers.get("Retry-After"))
-                if idempotent and attempt <= GET_RETRIES and wait <= MAX_INLINE_RETRY_AFTER_S:
+                if (idempotent and attempt <= GET_RETRIES and wait <= MAX_INLINE_RETRY_AFTER_S
+                        and deadline_at - time.monotonic() > wait):
                     time.sleep(wait)
                     continue
                 self.breaker.open_for(max(wait, 1.0), rate_limited=True)
                 raise PoderoRateLimited(retry_after=wait, status=429, method=method, path=shown, body=_body(resp))
-            if status in RETRY_STATUSES and idempotent and attempt <= GET_RETRIES:
+            if status in RETRY_STATUSES and idempotent and attempt <= GET_RETRIES and \
+                    deadline_at - time.monotonic() > 0.5:
                 self._sleep_backoff(attempt)
                 continue
+            if status == 504 and not idempotent:
+                # A gateway gave up waiting for Podero: the write may well have been applied.
+                self.breaker.failure()
+                raise PoderoOutcomeUnknown(f"{method} {shown} returned HTTP 504")
             if status >= 500:
                 self.breaker.failure()
                 raise _error_for(status=status, method=method, path=shown, body=_body(resp))
@@ -566,12 +726,12 @@ class PoderoClient:
                 self.breaker.success()  # Podero answered sensibly; the request was the problem
                 raise _error_for(status=status, method=method, path=shown, body=_body(resp))
             self.breaker.success()
-            if status == 204 or not resp.content:
+            if status == 204 or not body:
                 return None
             try:
-                return resp.json()
-            except ValueError as exc:
-                raise PoderoBadResponse(f"{method} {shown} returned a body that is not JSON") from exc
+                return payload.loads(body)
+            except payload.PayloadError as exc:
+                raise PoderoBadResponse(f"{method} {shown} returned a body that is not usable JSON") from exc
 
     @staticmethod
     def _sleep_backoff(attempt: int) -> None:
@@ -597,9 +757,20 @@ def _user_facing_url(data: Any, field: str) -> str:
 
 def _body(resp: requests.Response) -> Any:
     try:
-        return resp.json()
-    except ValueError:
+        return payload.loads(resp.content or b"")
+    except payload.PayloadError:
         return None
+
+
+def _maybe_sent(exc: requests.RequestException) -> bool:
+    """Whether a failed write may have reached Podero. A refused or timed-out connect never sent it."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        text = repr(exc)
+        return not any(sign in text for sign in ("NewConnectionError", "Connection refused", "NameResolution",
+                                                 "Failed to establish"))
+    return isinstance(exc, requests.Timeout | requests.exceptions.ChunkedEncodingError)
 
 
 _client: PoderoClient | None = None
@@ -618,6 +789,8 @@ def get_client() -> PoderoClient:
                     client_id=settings.PODERO_CLIENT_ID,
                     client_secret=settings.PODERO_CLIENT_SECRET,
                     timeout=(settings.PODERO_CONNECT_TIMEOUT, settings.PODERO_READ_TIMEOUT),
+                    total_timeout=getattr(settings, "PODERO_TOTAL_TIMEOUT", TOTAL_TIMEOUT_S),
+                    max_body_bytes=getattr(settings, "PODERO_MAX_RESPONSE_BYTES", MAX_BODY_BYTES),
                 )
     return _client
 

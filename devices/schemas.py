@@ -15,6 +15,8 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from . import payload
+
 STALE_AFTER = timedelta(hours=1)  # the guide's "state older than 1 h" warning
 
 
@@ -620,6 +622,10 @@ def parse_device(api_kind: str, raw: Any) -> Device:
     """Never raises: a payload that is not even an object becomes an empty device of that kind."""
     if not isinstance(raw, Mapping):
         return MODELS[api_kind](id=None)
+    try:
+        raw = payload.clean(raw)  # the client cleans what it parses; this covers every other source too
+    except payload.PayloadError:
+        return MODELS[api_kind](id=as_uuid(raw.get("id")))
     try:
         return PARSERS[api_kind](raw)
     except Exception:  # noqa: BLE001 - a card must render "unknown", never crash the page

@@ -28,12 +28,25 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["", " ", "unknown", "mystery_value", "yes", "no", "NaN", "-1", "1e309", "0001-01-01T00:00:00Z",
                      "2025-13-45T99:99:99Z", "25:61", "javascript:alert(1)", "<script>x</script>", "null", "ok",
-                     "requested", "ongoing", "unavailable", "available", "min", "low", "max", "{}", "[]"]),
+                     "requested", "ongoing", "unavailable", "available", "min", "low", "max", "{}", "[]",
+                     # lone UTF-16 surrogates (valid JSON escapes, unencodable as UTF-8)
+                     "\ud800", "Tesla \udfff", "\udbff\udbff"]),
     st.text(max_size=12),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3),
 )
-junk = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                     st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                    max_leaves=6)
+def _deep(depth: int) -> list:
+    nested: list = []
+    for _ in range(depth):
+        nested = [nested]
+    return nested
+
+
+junk = st.one_of(
+    st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                  st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                 max_leaves=6),
+    st.sampled_from([50, 65, 300]).map(_deep),  # deeper than any Podero payload (the client refuses 200,000)
+)
 
 
 @st.composite
