@@ -214,7 +214,11 @@ def main() -> int:
         "CELERY_BROKER_URL": REDIS_URL,
         "DJANGO_CACHE_PREFIX": prefix,
         "BENCH_QUEUE": queue,
-        "PODERO_SIMULATOR": "0",
+        # The simulator runs as its own process; "1" here is the explicit demo switch that allows its
+        # public demo credentials with DJANGO_DEBUG=0 (the web's own /simulator/ mount is not used).
+        "PODERO_SIMULATOR": "1",
+        "PODERO_CLIENT_ID": "demo-dashboard",
+        "PODERO_CLIENT_SECRET": "demo-dashboard-secret",
         "PODERO_BASE_URL": sim,
         "GUNICORN_BIND": f"127.0.0.1:{web_port}",
         "GUNICORN_WORKERS": "2",

@@ -8,6 +8,7 @@ EV = "devices/electric-vehicle/<uuid:device_id>"
 urlpatterns = [
     path("devices/<str:kind>/<uuid:device_id>/optimization", controls.optimization, name="optimization"),
     path("devices/<str:kind>/<uuid:device_id>/reconnect", controls.device_reconnect, name="device-reconnect"),
+    path("devices/<str:kind>/<uuid:device_id>/confirm", controls.write_confirm, name="write-confirm"),
     path(f"{EV}/boost", controls.ev_boost, name="ev-boost"),
     path(f"{EV}/boost/cancel", controls.ev_boost_cancel, name="ev-boost-cancel"),
     path(f"{EV}/boost/status", controls.ev_boost_poll, name="ev-boost-poll"),

@@ -24,7 +24,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from devices import services
 from devices.podero import PoderoError
 from devices.schemas import URL_KINDS, BoostState, Device, ElectricVehicle
-from devices.services import DayPlan, WriteConflict, WriteError, WriteFailed, WriteInvalid, WriteRateLimited
+from devices.services import (
+    DayPlan,
+    WriteConflict,
+    WriteError,
+    WriteFailed,
+    WriteInvalid,
+    WriteRateLimited,
+    WriteUnknown,
+)
 
 from .forms import ChargeDeadlineForm, OptimizationForm, WeeklyScheduleForm, apply_helper
 from .views import homeowner_required
@@ -98,6 +106,56 @@ def _rate_limited_card(request: HttpRequest, link: Any, kind: str, device_id: UU
                         {"title": "Too many changes", "message": exc.message}, status=429))
 
 
+def _unconfirmed(request: HttpRequest, link: Any, kind: str, device_id: UUID, exc: WriteUnknown) -> HttpResponse:
+    """Sent, no answer, and a re-read could not tell: say so; the card checks again by itself (htmx) or
+    the homeowner can (a plain link). Nothing is sent again."""
+    device = _current(link, kind, device_id)
+    if request.htmx and device is not None:
+        return _card(request, device, notice=exc.message, level="warning", confirm_poll=True)
+    return _vary(render(request, "dashboard/controls/message_page.html",
+                        {"title": "Checking your change", "message": exc.message,
+                         "check_url": reverse("dashboard:write-confirm", args=[_slug(kind), device_id])},
+                        status=202))
+
+
+def _slug(api_kind: str) -> str:
+    return next(slug for slug, kind in URL_KINDS.items() if kind == api_kind)
+
+
+CONFIRMED = {
+    "saved": ("Saved: Podero has applied your change.", messages.SUCCESS),
+    "not_saved": ("Not saved — nothing changed. Please try again.", messages.ERROR),
+    "gave_up": ("We still cannot confirm whether your change was saved. Nothing will be sent again; "
+                "please look at the device again in a few minutes.", messages.WARNING),
+}
+
+
+@require_GET
+@homeowner_required
+def write_confirm(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
+    """Check a change whose outcome was unknown once more (the card polls this every few seconds)."""
+    api_kind = URL_KINDS.get(kind)
+    if api_kind is None:
+        raise Http404(kind)
+    services.device_get(link=link, kind=api_kind, device_id=device_id)  # a foreign id is a 404
+    state, _ = services.check_pending(user=request.user, link=link, device_id=device_id)
+    device = _current(link, api_kind, device_id)
+    if state == "unknown":
+        if request.htmx:
+            if device is None:
+                return _vary(HttpResponse(status=204))  # nothing to redraw; the next poll tries again
+            return _card(request, device, notice=services.CHECKING, level="warning", confirm_poll=True)
+        return _vary(render(request, "dashboard/controls/message_page.html",
+                            {"title": "Checking your change", "message": services.CHECKING,
+                             "check_url": request.path}, status=202))
+    if state == "none":
+        if request.htmx and device is not None:
+            return _card(request, device)
+        return _vary(redirect(_home(device_id)))
+    message, level = CONFIRMED[state]
+    return _finish(request, device, message, level=level)
+
+
 def _values(request: HttpRequest) -> dict[str, Any]:
     """What was posted, for the audit log of an invalid attempt (no token)."""
     return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
@@ -130,14 +188,20 @@ def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) ->
     form = OptimizationForm(request.POST)
     if not form.is_valid():
         device = _invalid(request, link, api_kind, device_id, services.A_OPTIMIZATION, form.errors.get_json_data())
-        return _finish(request, device, "Choose pause or resume. Nothing was changed.", level=messages.ERROR,
-                       status=422)
+        message = "Choose pause or resume. Nothing was changed."
+        if request.htmx and device is not None:
+            return _card(request, device, notice=message, level="error", status=422)
+        # Without JavaScript the refusal is a page of its own (422), not a redirect that hides the status.
+        return _vary(render(request, "dashboard/controls/message_page.html",
+                            {"title": "Nothing was changed", "message": message}, status=422))
     active = form.cleaned_data["active"]
     try:
         device = services.optimization_set(user=request.user, link=link, kind=api_kind, device_id=device_id,
                                            active=active)
     except WriteRateLimited as exc:
         return _rate_limited_card(request, link, api_kind, device_id, exc)
+    except WriteUnknown as exc:
+        return _unconfirmed(request, link, api_kind, device_id, exc)
     except WriteError as exc:
         return _finish(request, _current(link, api_kind, device_id), exc.message, level=messages.ERROR)
     message = RESUMED.format(noun=device.noun) if active else PAUSED[api_kind]
@@ -155,6 +219,8 @@ def ev_boost(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
     except WriteConflict as exc:
         # 409: already charging or full. Not an error: say so and show the car as it is now.
         return _finish(request, _fresh(link, EV, device_id), exc.message, level=messages.INFO)
+    except WriteUnknown as exc:
+        return _unconfirmed(request, link, EV, device_id, exc)
     except WriteError as exc:
         return _finish(request, _current(link, EV, device_id), exc.message, level=messages.ERROR)
     assert isinstance(device, ElectricVehicle)
@@ -177,6 +243,8 @@ def ev_boost_cancel(request: HttpRequest, link: Any, device_id: UUID) -> HttpRes
         device = services.ev_boost_cancel(user=request.user, link=link, device_id=device_id)
     except WriteRateLimited as exc:
         return _rate_limited_card(request, link, EV, device_id, exc)
+    except WriteUnknown as exc:
+        return _unconfirmed(request, link, EV, device_id, exc)
     except WriteError as exc:
         return _finish(request, _current(link, EV, device_id), exc.message, level=messages.ERROR)
     request.session.pop(_boost_key(device.id), None)
@@ -246,6 +314,8 @@ def ev_deadline(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
             minimum_charge_limit=form.cleaned_data.get("minimum_charge_limit") if enabled else None,
             deadline=form.cleaned_data.get("charge_deadline_at") if enabled else None,
         )
+    except WriteUnknown as exc:
+        return _unconfirmed(request, link, EV, device_id, exc)
     except WriteError as exc:
         current = _current(link, EV, device_id)
         if current is None:
@@ -327,6 +397,10 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
                                       "Nothing was changed.")
     try:
         services.ev_charge_policy_set(user=request.user, link=link, device_id=device_id, policy=form.to_policy())
+    except WriteUnknown as exc:
+        # What was typed stays in the form; the page says we are checking and links the check.
+        return _schedule_page(request, device, form, problem=exc.message, status=202,
+                              check_url=reverse("dashboard:write-confirm", args=["electric-vehicle", device_id]))
     except WriteError as exc:
         if isinstance(exc, WriteInvalid):
             form.add_upstream_errors(exc.field_errors)

@@ -22,6 +22,11 @@ _DEV_SECRET = "dev-only-secret-key-never-use-in-production-1f4e9a7c2b"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too short: use at least 50 random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -220,10 +225,19 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 DEMO_ORG_ID = "7c3e1c52-4b1e-4f6a-9a51-0d2f6b8e9a10"
 DEMO_CLIENT_ID = "demo-dashboard"
 DEMO_CLIENT_SECRET = "demo-dashboard-secret"  # noqa: S105 - the simulator's public demo credential
-PODERO_SIMULATOR = env.bool("PODERO_SIMULATOR", default=True)
+# The simulator (its API, token endpoint, fault injection and demo seeding under /simulator/) is served
+# by this process only when DEBUG is on or PODERO_SIMULATOR=1 says so explicitly: never by default in
+# production. `check --deploy` warns whenever it is mounted (dashboard/checks.py).
+PODERO_SIMULATOR = env.bool("PODERO_SIMULATOR", default=DEBUG)
 PODERO_BASE_URL = env.str("PODERO_BASE_URL", default="http://127.0.0.1:8000/simulator").rstrip("/")
-PODERO_CLIENT_ID = env.str("PODERO_CLIENT_ID", default=DEMO_CLIENT_ID)
-PODERO_CLIENT_SECRET = env.str("PODERO_CLIENT_SECRET", default=DEMO_CLIENT_SECRET)
+_DEMO_DEFAULTS = DEBUG or PODERO_SIMULATOR  # development and demos talk to the simulator by default
+PODERO_CLIENT_ID = env.str("PODERO_CLIENT_ID", default=DEMO_CLIENT_ID if _DEMO_DEFAULTS else "")
+PODERO_CLIENT_SECRET = env.str("PODERO_CLIENT_SECRET", default=DEMO_CLIENT_SECRET if _DEMO_DEFAULTS else "")
+if not DEBUG and PODERO_CLIENT_SECRET == DEMO_CLIENT_SECRET and not env.bool("PODERO_SIMULATOR", default=False):
+    raise ImproperlyConfigured(
+        "PODERO_CLIENT_SECRET is the simulator's public demo secret. Set your organization's secret, "
+        "or PODERO_SIMULATOR=1 to run a demo against the simulator."
+    )
 PODERO_ORG_ID = str(uuid.UUID(env.str("PODERO_ORG_ID", default=DEMO_ORG_ID)))
 PODERO_CONNECT_TIMEOUT = env.float("PODERO_CONNECT_TIMEOUT", default=3.05)
 PODERO_READ_TIMEOUT = env.float("PODERO_READ_TIMEOUT", default=8.0)

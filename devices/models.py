@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
         CONFLICT = "conflict", "nothing to do (409)"
         RATE_LIMITED = "rate_limited", "rate limited"
         FAILED = "failed", "failed upstream"
+        UNKNOWN = "unknown", "outcome unknown (no answer; being checked)"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # SET_NULL + a copy of the email: unlinking or deleting a homeowner keeps their history.
@@ -33,6 +34,9 @@ class AuditEntry(models.Model):
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
     error = models.TextField(blank=True)
+    # A write that got no answer is recorded as `unknown`, then resolved by re-reading the device:
+    # the outcome becomes ok or failed and this is when that was established.
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

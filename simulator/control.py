@@ -24,7 +24,7 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import clock, config, faults, services, stats
+from . import clock, config, faults, render, services, stats
 from .demo import ensure_demo
 from .models import Device
 
@@ -159,8 +159,10 @@ def sim_connect(request: HttpRequest, device_id: uuid.UUID) -> HttpResponse:
     if device is None:
         return HttpResponse("Unknown device", status=404, content_type="text/plain")
     services.reconnect(device)
-    target = request.GET.get("successUrl") or request.GET.get("success_url") or ""
-    if target.startswith(("http://", "https://", "/")):
+    # Only the URLs signed into `state` when the session was made; a successUrl in the query is ignored.
+    targets = render.connect_targets(str(device.id), request.GET.get("state", ""))
+    target = targets[0] if targets else ""
+    if target.startswith(("http://", "https://")):
         return HttpResponseRedirect(target)
     return HttpResponse(
         f"<!doctype html><title>Connected</title><p>{escape(str(device))} is connected again.</p>"

@@ -12,7 +12,8 @@ client's token fetch; pass e.g. `path=r"oauth2/token"` to aim at the token endpo
     faults.reset()
 
 Faults, in the order a request meets them: `latency_ms` (every matching request), timeouts (sleep
-`timeout_s`, then answer normally), 429 with `Retry-After: retry_after`, 5xx (`error_status`, or
+`timeout_s`, then answer normally; `timeout_phase="after"` handles the request first, so a write is
+applied and only its answer is late, `"drop"` never handles it), 429 with `Retry-After: retry_after`, 5xx (`error_status`, or
 the cycle 500/502/503/504), expired tokens (each bearer token is refused once with 401, so the
 client must renew), boost `internal_error` (409 on POST .../boost), and malformed 200 bodies
 (`malformed="truncated"`: JSON cut in half; `"wrong_types"`: numbers as strings, booleans as "yes",
@@ -33,6 +34,7 @@ from typing import Any
 
 ERROR_CYCLE = (500, 502, 503, 504)
 MALFORMED_MODES = ("truncated", "wrong_types")
+TIMEOUT_PHASES = ("before", "after", "drop")
 TOKEN_PATH_RE = re.compile(r"oauth2/token")
 _COUNTED = ("error", "timeout", "rate_limit", "expired_token", "malformed", "boost_error")
 
@@ -48,6 +50,10 @@ class FaultConfig:
     timeout_rate: float = 0.0
     timeout_count: int = 0
     timeout_s: float = 30.0  # longer than any sane client read timeout
+    # When the stall happens: "before" the request is handled (it is handled late, after the sleep),
+    # "after" it was handled (a write is applied, its answer never arrives in time), or "drop" (the
+    # request is never handled: a write is not applied).
+    timeout_phase: str = "before"
     rate_limit_rate: float = 0.0
     rate_limit_count: int = 0
     retry_after: int = 2
@@ -69,6 +75,7 @@ class Plan:
 
     latency_s: float = 0.0
     timeout_s: float = 0.0
+    timeout_phase: str = "before"
     status: int | None = None  # 429 or 5xx: answer this instead of calling the view
     retry_after: int = 0
     malformed: str | None = None
@@ -98,6 +105,8 @@ def configure(**kw: Any) -> FaultConfig:
         kw["malformed_rate"] = 1.0  # naming a mode alone means "every matching response"
     if kw.get("path") is not None:
         re.compile(kw["path"])
+    if kw.get("timeout_phase", "before") not in TIMEOUT_PHASES:
+        raise ValueError(f"timeout_phase must be one of {TIMEOUT_PHASES}")
     with _lock:
         _config = replace(_config, **kw)
         if "seed" in kw:
@@ -161,6 +170,7 @@ def plan(*, method: str, path: str) -> Plan:
         return Plan(
             latency_s=c.latency_ms / 1000,
             timeout_s=c.timeout_s if timeout else 0.0,
+            timeout_phase=c.timeout_phase,
             status=status,
             retry_after=c.retry_after,
             malformed=malformed,

@@ -100,11 +100,29 @@ def _pipeline(
     method = request.method or "GET"
     plan = faults.plan(method=method, path=request.path)
     faults.sleep(plan.latency_s)
+    if plan.timeout_s and plan.timeout_phase == "after":
+        response = _handle(view, request, methods, auth, kwargs, plan)  # applied; the answer comes late
+        faults.sleep(plan.timeout_s)
+        return response
     faults.sleep(plan.timeout_s)
+    if plan.timeout_s and plan.timeout_phase == "drop":
+        return json_response({"detail": _REASONS[504]}, 504)  # never handled (the client has gone)
     if plan.status == 429:
         return json_response({"detail": "Too Many Requests"}, 429, {"Retry-After": str(plan.retry_after)})
     if plan.status:
         return json_response({"detail": _REASONS.get(plan.status, "Server Error")}, plan.status)
+    return _handle(view, request, methods, auth, kwargs, plan)
+
+
+def _handle(
+    view: Callable[..., HttpResponse],
+    request: HttpRequest,
+    methods: tuple[str, ...],
+    auth: bool,
+    kwargs: dict[str, Any],
+    plan: faults.Plan,
+) -> HttpResponse:
+    method = request.method or "GET"
     try:
         if method not in methods:
             raise ApiError(405, {"detail": "Method not allowed"}, {"Allow": ", ".join(methods)})

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import signing
 
 from . import clock, physics
 from .defaults import DEVICE_TYPES, KIND_URLS
@@ -283,9 +284,33 @@ def _sign(message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def connect_url(root: str, device: Device) -> str:
-    """The simulator's stand-in for Podero's Connect UI: opening it re-links the device."""
-    return f"{root}/_sim/connect/{device.id}"
+def connect_url(root: str, device: Device, *, success_url: str | None = None, cancel_url: str | None = None) -> str:
+    """The simulator's stand-in for Podero's Connect UI: opening it re-links the device.
+
+    The URLs to send the user back to travel signed (`state`), bound to this device: the Connect UI
+    redirects only to URLs given when the session was made, never to one added to its query string.
+    """
+    url = f"{root}/_sim/connect/{device.id}"
+    if success_url or cancel_url:
+        state = signing.dumps({"d": str(device.id), "s": success_url or "", "c": cancel_url or ""},
+                              salt=CONNECT_SALT, compress=True)
+        url += f"?state={state}"
+    return url
+
+
+CONNECT_SALT = "simulator-connect"
+CONNECT_TTL_S = 2 * 24 * 60 * 60  # "valid until the end of the next day", at most
+
+
+def connect_targets(device_id: str, state: str) -> tuple[str, str] | None:
+    """(success_url, cancel_url) of a signed `state` made for this device; None when forged or expired."""
+    try:
+        data = signing.loads(state, salt=CONNECT_SALT, max_age=CONNECT_TTL_S)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("d") != str(device_id):
+        return None
+    return str(data.get("s") or ""), str(data.get("c") or "")
 
 
 def kind_segment(device: Device) -> str:

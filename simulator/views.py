@@ -327,10 +327,12 @@ def auth_session(
         },
     )
     session_id = uuid.uuid4()
-    query = {"session_id": str(session_id), **{k: v for k, v in body.items() if v}}
+    url = render.connect_url(api_root(request), found, success_url=body.get("success_url"),
+                             cancel_url=body.get("cancel_url"))
+    sep = "&" if "?" in url else "?"
     return json_response(
         {
-            "authentication_url": f"{render.connect_url(api_root(request), found)}?{urlencode(query)}",
+            "authentication_url": f"{url}{sep}{urlencode({'session_id': str(session_id)})}",
             "device_id": str(found.id),
             "session_id": str(session_id),
         }
@@ -364,14 +366,10 @@ def cue_resolve(request: HttpRequest, token: AccessToken, cue_id: uuid.UUID) -> 
         required=("successUrl", "cancelUrl"),
     )
     services.cue_start(cue)
-    query = {
-        "cue": str(cue.id),
-        "successUrl": body.get("successUrl") or "",
-        "cancelUrl": body.get("cancelUrl") or "",
-    }
-    return json_response(
-        {"redirect_url": f"{render.connect_url(api_root(request), cue.device)}?{urlencode(query)}"}
-    )
+    url = render.connect_url(api_root(request), cue.device, success_url=body.get("successUrl"),
+                             cancel_url=body.get("cancelUrl"))
+    sep = "&" if "?" in url else "?"
+    return json_response({"redirect_url": f"{url}{sep}{urlencode({'cue': str(cue.id)})}"})
 
 
 @api_endpoint(methods=("POST",), auth=False)

@@ -8,6 +8,7 @@ Modules, each doing one thing, with imports pointing one way (top to bottom may 
 * `policy`     an EV's weekly charge policy and the plan line on its card
 * `activity`   who is looking (open dashboards)
 * `audit`      the audit row, the per-homeowner write limit, the write errors
+* `confirm`    writes whose outcome is unknown: re-read, compare, resolve the audit row
 * `writes`     every homeowner change: ownership -> client -> invalidate -> audit
 Callers use the names re-exported here.
 """
@@ -24,6 +25,7 @@ from .audit import (
     A_OPTIMIZATION,
     A_POLICY,
     A_RECONNECT,
+    CHECKING,
     CONFLICT_MESSAGES,
     NOT_SAVED,
     WRITE_LIMIT,
@@ -33,8 +35,10 @@ from .audit import (
     WriteFailed,
     WriteInvalid,
     WriteRateLimited,
+    WriteUnknown,
 )
 from .cache import ERROR_MEMO_S, FRESH_FOR, KEEP_FOR, LOCK_TTL, Ids, read_entry
+from .confirm import check_pending
 from .errors import DeviceNotFound, LinkLike, RecentFailure, describe_failure
 from .policy import (
     POLICY_CARD_MAX_AGE,
@@ -75,11 +79,11 @@ from .writes import (
 
 __all__ = [
     "A_BOOST_CANCEL", "A_BOOST_START", "A_DEADLINE", "A_OPTIMIZATION", "A_POLICY", "A_RECONNECT",
-    "CONFLICT_MESSAGES", "ERROR_MEMO_S", "FRESH_FOR", "KEEP_FOR", "LOCK_TTL", "MIN_FORCE_INTERVAL", "NOT_SAVED",
+    "CHECKING", "CONFLICT_MESSAGES", "ERROR_MEMO_S", "FRESH_FOR", "KEEP_FOR", "LOCK_TTL", "MIN_FORCE_INTERVAL", "NOT_SAVED",
     "POLICY_CARD_MAX_AGE", "POLICY_FRESH_FOR", "SEEN_FOR", "SEEN_KEY", "WEEKDAYS", "WRITE_LIMIT",
     "WRITE_WINDOW_S", "ChargePolicy", "DayPlan", "DeviceNotFound", "DeviceOverview", "Ids", "KindResult",
     "LinkLike", "RecentFailure", "WriteConflict", "WriteError", "WriteFailed", "WriteInvalid",
-    "WriteRateLimited", "cached_overview", "cached_overviews", "dashboard_seen", "describe_failure",
+    "WriteRateLimited", "WriteUnknown", "cached_overview", "check_pending", "cached_overviews", "dashboard_seen", "describe_failure",
     "device_fetch_fresh", "device_get", "device_get_for_write", "device_list", "device_overview",
     "device_reconnect_start", "ev_boost_cancel", "ev_boost_start", "ev_charge_deadline_set", "ev_charge_plan",
     "ev_charge_policy_get", "ev_charge_policy_set", "ev_get", "invalidate", "optimization_set",

@@ -66,16 +66,41 @@ class WriteFailed(WriteError):
     """Podero could not be reached, or answered with an error: nothing was saved."""
 
 
+class WriteUnknown(WriteError):
+    """The write was sent, no answer came back, and a re-read could not tell whether it was applied.
+    The card checks again by itself (`confirm.check_pending`)."""
+
+    outcome = AuditEntry.Outcome.UNKNOWN
+
+
+UNCHANGED = ("Not saved — nothing changed: Podero did not answer in time, and your {noun} still shows the "
+             "previous setting. Please try again.")
+CHECKING = "We could not confirm yet whether your change was saved — checking…"
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL can store (no NUL, which text and jsonb refuse) and UTF-8 can encode (no lone
+    surrogates): typed input is shown as typed, with such characters made visible."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _clip(values: dict[str, Any]) -> dict[str, Any]:
-    """Values for the audit log: JSON-safe and short (typed input can be anything)."""
+    """Values for the audit log: JSON-safe, storable and short (typed input can be anything)."""
     out: dict[str, Any] = {}
     for key, value in list(values.items())[:40]:
+        name = storable(str(key))[:64]
         if isinstance(value, bool | int | float) or value is None:
-            out[str(key)[:64]] = value
+            out[name] = value
         elif isinstance(value, dict):
-            out[str(key)[:64]] = _clip(value)
+            out[name] = _clip(value)
         else:
-            out[str(key)[:64]] = str(value)[:200]
+            out[name] = storable(str(value))[:200]
     return out
 
 
@@ -84,15 +109,15 @@ def audit(*, user: Any, link: LinkLike | None, kind: str, device_id: Any, action
     podero_user_id = getattr(link, "podero_user_id", None) if link is not None else None
     entry = AuditEntry.objects.create(
         user=user if getattr(user, "pk", None) else None,
-        user_email=getattr(user, "email", "") or "",
+        user_email=storable(getattr(user, "email", "") or ""),
         podero_user_id=podero_user_id,
-        device_kind=kind[:32],
-        device_id=str(device_id)[:64],
+        device_kind=storable(kind)[:32],
+        device_id=storable(str(device_id))[:64],
         action=action,
         values=_clip(values),
         upstream_status=upstream_status,
         outcome=outcome,
-        error=error[:2000],
+        error=storable(error)[:2000],
     )
     log.info("device_write", extra={"action": action, "kind": kind, "outcome": outcome,
                                     "upstream_status": upstream_status})

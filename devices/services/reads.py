@@ -199,6 +199,11 @@ def device_get(*, link: LinkLike, kind: str, device_id: str | uuid.UUID) -> Devi
 
 def device_fetch_fresh(*, link: LinkLike, kind: str, device_id: str) -> Device:
     """One device straight from Podero (the boost poll), after checking it is the homeowner's."""
+    return device_fetch_fresh_raw(link=link, kind=kind, device_id=device_id)[0]
+
+
+def device_fetch_fresh_raw(*, link: LinkLike, kind: str, device_id: str) -> tuple[Device, dict[str, Any]]:
+    """`device_fetch_fresh`, with the payload it was parsed from (patched into the cached list)."""
     device = device_get(link=link, kind=kind, device_id=device_id)
     ids = Ids.of(link)
     raw = podero.get_client().get_device(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id)
@@ -206,7 +211,7 @@ def device_fetch_fresh(*, link: LinkLike, kind: str, device_id: str) -> Device:
     if fresh.id != device.id:
         raise podero.PoderoBadResponse("device detail did not match the requested id")
     patch_cached(ids, kind, raw)
-    return fresh
+    return fresh, raw
 
 
 def patch_cached(ids: Ids, kind: str, raw: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from .. import podero
 from ..models import AuditEntry
 from ..podero import PoderoError
 from ..schemas import BoostState, Device, ElectricVehicle, parse_device
+from . import confirm
 from .audit import (
     A_BOOST_CANCEL,
     A_BOOST_START,
@@ -25,8 +26,10 @@ from .audit import (
     A_OPTIMIZATION,
     A_POLICY,
     A_RECONNECT,
+    CHECKING,
     CONFLICT_MESSAGES,
     NOT_SAVED,
+    UNCHANGED,
     WRITE_LIMIT,
     WRITE_WINDOW_S,
     WriteConflict,
@@ -34,6 +37,7 @@ from .audit import (
     WriteFailed,
     WriteInvalid,
     WriteRateLimited,
+    WriteUnknown,
     audit,
     take_write_slot,
 )
@@ -121,6 +125,8 @@ def _write(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
     device = _begin(user=user, link=link, kind=kind, device_id=device_id, action=action, values=values)
     try:
         answer = call(podero.get_client(), Ids.of(link), device)
+    except podero.PoderoOutcomeUnknown as exc:
+        return _unknown(exc, user=user, link=link, kind=kind, device=device, action=action, values=values)
     except PoderoError as exc:
         raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
                     field_errors=field_errors) from exc
@@ -129,6 +135,25 @@ def _write(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
           values=values if audit_values is None else audit_values(device), outcome=AuditEntry.Outcome.OK,
           upstream_status=status)
     return device, answer
+
+
+def _unknown(exc: podero.PoderoOutcomeUnknown, *, user: Any, link: LinkLike, kind: str, device: Device,
+             action: str, values: dict[str, Any]) -> tuple[Device, Any]:
+    """The write was sent and no answer came: never retry it. Re-read once and tell the truth."""
+    entry = audit(user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
+                  outcome=AuditEntry.Outcome.UNKNOWN, upstream_status=getattr(exc, "status", None),
+                  error=f"no answer from Podero: {exc}")
+    applied, fresh = confirm.verify(link=link, kind=kind, device_id=str(device.id), action=action, values=values)
+    if applied is True:
+        confirm.resolve(entry, True, "re-read at once")
+        return device, fresh
+    if applied is False:
+        confirm.resolve(entry, False, "re-read at once")
+        raise WriteFailed(UNCHANGED.format(noun=device.noun))
+    if action in confirm.CHECKS:
+        confirm.remember(user=user, kind=kind, device_id=device.id, action=action, values=values, entry=entry)
+        raise WriteUnknown(CHECKING)
+    raise WriteUnknown(NOT_SAVED.format(reason=describe_failure(exc)))
 
 
 def _fresh_or(link: LinkLike, kind: str, device: Device, fallback: Device) -> Device:

@@ -11,7 +11,6 @@ from typing import Any
 
 from tests import payloads
 
-
 _BOMB: list[bytes] = []
 
 
