@@ -9,7 +9,8 @@ Reliability rules (see the fact sheet, ../shared/podero-api.md §6):
   retries included) that a server trickling bytes cannot stretch; bodies over a size limit (decoded) are
   refused as bad responses, and every JSON body is cleaned (`devices.payload`: lone surrogates, depth);
 * idempotent GETs are retried with backoff on connection errors and 502/503/504; writes never are;
-* a 429 honours Retry-After: no call leaves this client until it has passed;
+* a 429 honours Retry-After: the calls of the homeowner it came from pause until it has passed (every
+  call, when several homeowners are limited at once or the call was org-wide);
 * a 401 renews the token once and repeats the call;
 * after repeated failures a circuit breaker stops calling for a short cool-down.
 State that must be shared between processes (the token, the breaker, the counters) lives in the
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import socket
 import threading
 import time
@@ -50,6 +52,8 @@ MAX_INLINE_RETRY_AFTER_S = 2.0  # a GET waits out a short Retry-After; a longer 
 TOKEN_RENEW_MARGIN_S = 300  # renew five minutes before expiry, so no call carries a dying token
 BREAKER_THRESHOLD = 5  # consecutive failures that open the circuit
 BREAKER_COOLDOWN_S = 30  # how long an open circuit refuses calls before one probe is let through
+ORG_WIDE_SCOPES = 3  # homeowners rate-limited within the window before a 429 counts as org-wide
+ORG_WIDE_WINDOW_S = 60
 TOTAL_TIMEOUT_S = 10.0  # default of PODERO_TOTAL_TIMEOUT: the most one call (with its retries) may take
 MAX_BODY_BYTES = 5 * 1024 * 1024  # default of PODERO_MAX_RESPONSE_BYTES, counted after decompression
 CHUNK_BYTES = 64 * 1024
@@ -251,8 +255,16 @@ class CircuitBreaker:
     PROBE_KEY = "podero:breaker:v1:probe"
     REASON_KEY = "podero:breaker:v1:reason"
 
-    def check(self) -> None:
-        found = cache.get_many([self.OPEN_KEY, self.REASON_KEY])  # one round trip on every call
+    RL_KEY = "podero:breaker:v1:rl:{scope}"
+    RL_RECENT_KEY = "podero:breaker:v1:rl-recent"
+
+    def check(self, scope: str | None = None) -> None:
+        keys = [self.OPEN_KEY, self.REASON_KEY] + ([self.RL_KEY.format(scope=scope)] if scope else [])
+        found = cache.get_many(keys)  # one round trip on every call
+        scoped_until = found.get(self.RL_KEY.format(scope=scope)) if scope else None
+        if scoped_until and float(scoped_until) - time.time() > 0:
+            raise PoderoCircuitOpen("Podero asked us to slow down for this homeowner",
+                                    retry_in=float(scoped_until) - time.time(), rate_limited=True)
         open_until = found.get(self.OPEN_KEY)
         if not open_until:
             return
@@ -281,6 +293,24 @@ class CircuitBreaker:
             failures = 1
         if failures >= BREAKER_THRESHOLD or cache.get(self.OPEN_KEY):
             self.open_for(BREAKER_COOLDOWN_S)
+
+    def rate_limited(self, scope: str | None, seconds: float) -> None:
+        """A 429 pauses what caused it: that homeowner's calls (`scope`), for Retry-After. Only when
+        ORG_WIDE_SCOPES different homeowners are limited within ORG_WIDE_WINDOW_S (or the 429 came
+        from an org-wide call) is it Podero's limit for the whole organization: then every call pauses."""
+        if scope is None:
+            self.open_for(seconds, rate_limited=True)
+            return
+        now = time.time()
+        cache.set(self.RL_KEY.format(scope=scope), now + seconds, int(seconds) + 1)
+        recent = cache.get(self.RL_RECENT_KEY)
+        recent = {s: t for s, t in (recent if isinstance(recent, dict) else {}).items()
+                  if now - t < ORG_WIDE_WINDOW_S}
+        recent[scope] = now
+        cache.set(self.RL_RECENT_KEY, recent, ORG_WIDE_WINDOW_S)
+        if len(recent) >= ORG_WIDE_SCOPES:
+            log.warning("podero_rate_limit_org_wide", extra={"scopes": len(recent), "retry_in_s": seconds})
+            self.open_for(seconds, rate_limited=True)
 
     def open_for(self, seconds: float, *, rate_limited: bool = False) -> None:
         ttl = int(seconds) + 60
@@ -640,7 +670,8 @@ class PoderoClient:
     # -- the one place a request is sent
     def _call(self, method: str, path: str, *, json: Any = None) -> Any:
         shown = path.split("?", 1)[0]  # logs and errors never carry a query (cue links hold a secret)
-        self.breaker.check()
+        scope = _scope_of(shown)
+        self.breaker.check(scope)
         idempotent = method == "GET"
         deadline_at = time.monotonic() + self.total_timeout
         attempt = 0
@@ -709,7 +740,7 @@ class PoderoClient:
                         and deadline_at - time.monotonic() > wait):
                     time.sleep(wait)
                     continue
-                self.breaker.open_for(max(wait, 1.0), rate_limited=True)
+                self.breaker.rate_limited(scope, max(wait, 1.0))
                 raise PoderoRateLimited(retry_after=wait, status=429, method=method, path=shown, body=_body(resp))
             if status in RETRY_STATUSES and idempotent and attempt <= GET_RETRIES and \
                     deadline_at - time.monotonic() > 0.5:
@@ -760,6 +791,15 @@ def _body(resp: requests.Response) -> Any:
         return payload.loads(resp.content or b"")
     except payload.PayloadError:
         return None
+
+
+_USER_IN_PATH = re.compile(r"/users/([0-9a-fA-F-]{36})")
+
+
+def _scope_of(path: str) -> str | None:
+    """What a 429 on `path` pauses: that homeowner's calls; None (everything) for org-wide calls."""
+    match = _USER_IN_PATH.search(path)
+    return f"user:{match.group(1).lower()}" if match else None
 
 
 def _maybe_sent(exc: requests.RequestException) -> bool:

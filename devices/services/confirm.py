@@ -33,7 +33,7 @@ Verdict = tuple[bool | None, Any]  # (applied? None = cannot tell, the fresh pay
 
 def _device(link: LinkLike, kind: str, device_id: str) -> tuple[Device, dict[str, Any]]:
     invalidate(link=link, kinds=(kind,))
-    return device_fetch_fresh_raw(link=link, kind=kind, device_id=device_id)
+    return device_fetch_fresh_raw(link=link, kind=kind, device_id=device_id, max_age=0)
 
 
 def _optimization(link: LinkLike, kind: str, device_id: str, values: dict[str, Any]) -> Verdict:

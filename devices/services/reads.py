@@ -31,6 +31,8 @@ from .errors import DeviceNotFound, LinkLike, describe_failure
 log = logging.getLogger("devices.services")
 
 MIN_FORCE_INTERVAL = 5  # manual Refresh: a list younger than this is not fetched again
+DETAIL_FRESH_FOR = 2.5  # one device's GET (the boost poll): at most one upstream call per device per window
+DETAIL_KEEP_FOR = 60
 
 _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="podero-fetch")
 
@@ -179,6 +181,11 @@ def invalidate(*, link: LinkLike, kinds: Iterable[str] = KINDS) -> None:
         invalidate_key(ids.key(kind))
 
 
+def invalidate_device(*, link: LinkLike, kind: str, device_id: str) -> None:
+    """After a write to one device: its detail (the boost poll's window) is read afresh too."""
+    invalidate_key(Ids.of(link).key(f"device:{kind}:{device_id}"), keep_for=DETAIL_KEEP_FOR)
+
+
 # --- One device ---------------------------------------------------------------------------------------
 def device_get(*, link: LinkLike, kind: str, device_id: str | uuid.UUID) -> Device:
     """Find a device among this homeowner's own devices; the org-wide token could reach anyone's."""
@@ -198,15 +205,27 @@ def device_get(*, link: LinkLike, kind: str, device_id: str | uuid.UUID) -> Devi
 
 
 def device_fetch_fresh(*, link: LinkLike, kind: str, device_id: str) -> Device:
-    """One device straight from Podero (the boost poll), after checking it is the homeowner's."""
+    """One device straight from Podero (the boost poll), after checking it is the homeowner's.
+
+    Through the single-flight cache with a DETAIL_FRESH_FOR window: however many tabs poll one car,
+    Podero sees at most one GET of it per window; the others get that answer."""
     return device_fetch_fresh_raw(link=link, kind=kind, device_id=device_id)[0]
 
 
-def device_fetch_fresh_raw(*, link: LinkLike, kind: str, device_id: str) -> tuple[Device, dict[str, Any]]:
-    """`device_fetch_fresh`, with the payload it was parsed from (patched into the cached list)."""
+def device_fetch_fresh_raw(*, link: LinkLike, kind: str, device_id: str,
+                           max_age: float = DETAIL_FRESH_FOR) -> tuple[Device, dict[str, Any]]:
+    """`device_fetch_fresh`, with the payload it was parsed from (patched into the cached list).
+    `max_age=0` insists on a new GET (checking a write whose outcome is unknown)."""
     device = device_get(link=link, kind=kind, device_id=device_id)
     ids = Ids.of(link)
-    raw = podero.get_client().get_device(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id)
+
+    def fetch() -> Any:
+        return podero.get_client().get_device(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id)
+
+    entry = fetch_once(ids.key(f"device:{kind}:{device.id}"), fetch, max_age=max_age, keep_for=DETAIL_KEEP_FOR)
+    raw = entry["items"]
+    if not isinstance(raw, dict):
+        raise podero.PoderoBadResponse("device detail is not a JSON object")
     fresh = parse_device(kind, raw)
     if fresh.id != device.id:
         raise podero.PoderoBadResponse("device detail did not match the requested id")

@@ -44,7 +44,7 @@ from .audit import (
 from .cache import Ids
 from .errors import DeviceNotFound, LinkLike, describe_failure
 from .policy import EV, WEEKDAYS, ChargePolicy, invalidate_policy, parse_charge_policy
-from .reads import device_get, invalidate, patch_cached
+from .reads import device_get, invalidate, invalidate_device, patch_cached
 
 
 def device_get_for_write(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
@@ -131,6 +131,7 @@ def _write(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
         raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
                     field_errors=field_errors) from exc
     invalidate(link=link, kinds=(kind,))
+    invalidate_device(link=link, kind=kind, device_id=str(device.id))
     audit(user=user, link=link, kind=kind, device_id=device.id, action=action,
           values=values if audit_values is None else audit_values(device), outcome=AuditEntry.Outcome.OK,
           upstream_status=status)
@@ -143,6 +144,7 @@ def _unknown(exc: podero.PoderoOutcomeUnknown, *, user: Any, link: LinkLike, kin
     entry = audit(user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
                   outcome=AuditEntry.Outcome.UNKNOWN, upstream_status=getattr(exc, "status", None),
                   error=f"no answer from Podero: {exc}")
+    invalidate_device(link=link, kind=kind, device_id=str(device.id))
     applied, fresh = confirm.verify(link=link, kind=kind, device_id=str(device.id), action=action, values=values)
     if applied is True:
         confirm.resolve(entry, True, "re-read at once")

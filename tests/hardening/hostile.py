@@ -26,6 +26,8 @@ class Hostile:
         self.device = payloads.heat_pump()
         self.stop = threading.Event()
         self.bytes_sent = 0
+        self.requests = 0  # GETs answered
+        self.rate_limited_users: set[str] = set()  # GETs under these users' paths answer 429
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -71,6 +73,10 @@ class Hostile:
                 self._send(200, json.dumps({"access_token": "hostile-token", "expires_in": 3600}).encode())
 
             def do_GET(self) -> None:  # noqa: N802
+                hostile.requests += 1
+                if any(f"/users/{u}/" in self.path for u in hostile.rate_limited_users):
+                    self._send(429, b'{"detail": "Too Many Requests"}', {"Retry-After": "30"})
+                    return
                 mode = hostile.mode
                 body = hostile.body_for(self.path)
                 if mode == "trickle":  # honest headers (100 kB), then one byte every 50 ms
