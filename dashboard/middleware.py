@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -44,18 +45,34 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = rid
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "_cached_user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            # A signed-in person's pages and partials are theirs alone: no shared or browser cache keeps them.
+            response["Cache-Control"] = "private, no-store"
         return response
 
 
 def _log_request(request: HttpRequest, status: int, started: float) -> None:
     """One line per request: method, path (never the query string: it can carry tokens), status,
     duration and the user id (not the email). Health checks log at DEBUG so they don't drown the rest."""
-    user = getattr(request, "user", None)  # absent when a middleware above auth answered (static files)
+    # Only a user some code already loaded: resolving it here would read the session and the database,
+    # which /healthz must not touch (the database may be what is down).
+    user = getattr(request, "_cached_user", None)
     user_id = user.pk if user is not None and user.is_authenticated else "-"
     level = logging.WARNING if status >= 500 else logging.INFO
     if request.path == "/healthz" and status < 500:
         level = logging.DEBUG
-    log.log(level, "request", extra={
+    extra = {
         "method": request.method, "path": request.path[:300], "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1), "user_id": user_id,
-    })
+    }
+    if status == 400:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            # A forged Host header: this one line says so (Django's own traceback line is silenced in
+            # settings.LOGGING). The value is quoted by the formatter, so it cannot forge lines itself.
+            level = logging.WARNING
+            extra["reason"] = "disallowed_host"
+            extra["host"] = request.META.get("HTTP_HOST", "")[:200]
+    log.log(level, "request", extra=extra)

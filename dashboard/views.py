@@ -82,8 +82,19 @@ def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) ->
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and docker compose: no database, no upstream."""
-    return JsonResponse({"status": "ok"})
+    """Health for load balancers and docker compose, as JSON: the database, Redis and the broker, each
+    "ok", "unreachable" or "not used". Never touches the session or the user (the database may be down),
+    never calls Podero. 503 only when the database is down; Redis or the broker down is "degraded" (the
+    product still serves pages then)."""
+    from .health import check_all
+
+    report = check_all()
+    status = 503 if report["database"] != "ok" else 200
+    response = JsonResponse({"status": "down" if status == 503 else
+                             ("ok" if all(v in ("ok", "not used") for v in report.values()) else "degraded"),
+                             **report}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 __all__ = ["home", "device_detail", "healthz", "homeowner_required", "login_required"]

@@ -49,6 +49,7 @@ GET_RETRIES = 2  # two more tries after the first: ~0.25 s + ~0.5 s of backoff, 
 BACKOFF_BASE_S = 0.25
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_INLINE_RETRY_AFTER_S = 2.0  # a GET waits out a short Retry-After; a longer one opens the breaker
+TOKEN_REFUSED_PAUSE_S = 60  # after the token endpoint refused our credentials, don't ask again for this long
 TOKEN_RENEW_MARGIN_S = 300  # renew five minutes before expiry, so no call carries a dying token
 BREAKER_THRESHOLD = 5  # consecutive failures that open the circuit
 BREAKER_COOLDOWN_S = 30  # how long an open circuit refuses calls before one probe is let through
@@ -340,6 +341,7 @@ class TokenProvider:
         tag = uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}|{client_id}").hex[:12]  # not the secret
         self.cache_key = f"podero:token:v1:{tag}"
         self._lock_key = self.cache_key + ":renewing"
+        self._refused_key = self.cache_key + ":refused"
         self._local: tuple[str, float] | None = None
         self._local_lock = threading.Lock()
 
@@ -355,6 +357,10 @@ class TokenProvider:
         local = self._local
         if local and local[1] > time.time():
             return local[0]
+        refused = cache.get(self._refused_key)
+        if refused:
+            # Our credentials were refused moments ago: fail fast instead of a token request per call.
+            raise PoderoAuthError(status=int(refused), method="POST", path=TOKEN_PATH, body=None)
         shared = cache.get(self.cache_key)
         if self._good(shared):
             self._local = (shared["token"], self._renew_at(shared))
@@ -428,6 +434,10 @@ class TokenProvider:
             log.log(level, "podero_call", extra={"method": "POST", "path": TOKEN_PATH, "status": status,
                                                  "duration_ms": round(rec.duration_ms, 1)})
         if status in (400, 401, 403):
+            # Revoked or wrong credentials: every process stops asking for TOKEN_REFUSED_PAUSE_S (the
+            # token endpoint's own breaker); the admin's health page shows why.
+            cache.set(self._refused_key, status, TOKEN_REFUSED_PAUSE_S)
+            log.warning("podero_credentials_refused", extra={"status": status, "pause_s": TOKEN_REFUSED_PAUSE_S})
             raise PoderoAuthError(status=status, method="POST", path=TOKEN_PATH, body=None)
         if status >= 400:
             raise _error_for(status=status, method="POST", path=TOKEN_PATH, body=None)

@@ -151,6 +151,11 @@ class Action:
     url: str | None
     required_parameters: tuple[str, ...] = ()
 
+    @property
+    def url_shown(self) -> str | None:
+        """The link without its query: a cue's resolution link carries a signed secret there."""
+        return self.url.split("?", 1)[0] if self.url else None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttentionItem:
@@ -243,6 +248,12 @@ class Device:
             if action.url:
                 return action.url
         return self.authorization_url
+
+    @property
+    def resolution_url_shown(self) -> str | None:
+        """`resolution_url` for staff pages: without the query, which holds the signed secret."""
+        url = self.resolution_url
+        return url.split("?", 1)[0] if url else None
 
     @property
     def slug(self) -> str:

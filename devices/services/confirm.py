@@ -22,7 +22,7 @@ from .audit import A_BOOST_CANCEL, A_BOOST_START, A_DEADLINE, A_OPTIMIZATION, A_
 from .cache import Ids, read_entry
 from .errors import LinkLike
 from .policy import EV, WEEKDAYS, _policy_fetch, invalidate_policy, parse_charge_policy, policy_key
-from .reads import device_fetch_fresh_raw, invalidate
+from .reads import device_fetch_fresh_raw, invalidate, invalidate_device
 
 PENDING_KEY = "pending-write:v1:{user}:{device}"
 PENDING_FOR_S = 10 * 60  # how long an unconfirmed write is checked again (then it stays `unknown`)
@@ -33,6 +33,7 @@ Verdict = tuple[bool | None, Any]  # (applied? None = cannot tell, the fresh pay
 
 def _device(link: LinkLike, kind: str, device_id: str) -> tuple[Device, dict[str, Any]]:
     invalidate(link=link, kinds=(kind,))
+    invalidate_device(link=link, kind=kind, device_id=device_id)  # also forgets a failed re-read's memo
     return device_fetch_fresh_raw(link=link, kind=kind, device_id=device_id, max_age=0)
 
 

@@ -27,6 +27,8 @@ class Hostile:
         self.stop = threading.Event()
         self.bytes_sent = 0
         self.requests = 0  # GETs answered
+        self.token_status = 200
+        self.token_requests = 0
         self.rate_limited_users: set[str] = set()  # GETs under these users' paths answer 429
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -70,6 +72,10 @@ class Hostile:
 
             def do_POST(self) -> None:  # noqa: N802 - the token endpoint
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                hostile.token_requests += 1
+                if hostile.token_status != 200:
+                    self._send(hostile.token_status, b'{"error": "invalid_client"}')
+                    return
                 self._send(200, json.dumps({"access_token": "hostile-token", "expires_in": 3600}).encode())
 
             def do_GET(self) -> None:  # noqa: N802
