@@ -11,7 +11,6 @@ from django.urls import reverse
 from devices import services
 from devices.models import AuditEntry
 
-
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 FOREIGN = "99999999-9999-4999-8999-999999999999"
