@@ -206,6 +206,9 @@ def ev_set_plugged(device: Device, plugged: bool) -> Device:
         was = bool(f.get("plugged_in"))
         f["plugged_in"] = plugged
         f["changed_at"] = clock.iso(now)
+        if plugged and not was:  # where the current session (GET .../sessions/current) starts
+            f["plugged_at"] = clock.iso(now)
+            f["plug_level"] = f.get("level")
         if not plugged:
             f["charging"] = None
             f["charge_start_at"] = None

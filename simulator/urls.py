@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import control, views
+from . import control, history_views, views
 
 app_name = "simulator"
 
@@ -27,6 +27,13 @@ def _device_routes(kind: str) -> list[URLPattern]:
             {"kind": kind},
             name=f"{kind}-auth-session",
         ),
+        path(f"{base}/<uuid:device>/data", history_views.device_data, {"kind": kind}, name=f"{kind}-data"),
+        path(
+            f"{base}/<uuid:device>/savings",
+            history_views.device_savings,
+            {"kind": kind},
+            name=f"{kind}-savings",
+        ),
     ]
 
 
@@ -42,6 +49,17 @@ urlpatterns = [
         USER + "electric-vehicles/<uuid:device>/charge-policy",
         views.ev_charge_policy,
         name="ev-charge-policy",
+    ),
+    path(
+        USER + "heat-pumps/<uuid:device>/statistics",
+        history_views.heat_pump_statistics,
+        name="heat-pumps-statistics",
+    ),
+    path(USER + "electric-vehicles/<uuid:device>/sessions", history_views.ev_sessions, name="ev-sessions"),
+    path(
+        USER + "electric-vehicles/<uuid:device>/sessions/current",
+        history_views.ev_session_current,
+        name="ev-session-current",
     ),
     path(API + "cues/<uuid:cue_id>/resolve", views.cue_resolve, name="cue-resolve"),
     path(API + "cues/<uuid:cue_id>/state", views.cue_state, name="cue-state"),

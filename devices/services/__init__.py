@@ -10,6 +10,7 @@ Modules, each doing one thing, with imports pointing one way (top to bottom may 
 * `audit`      the audit row, the per-homeowner write limit, the write errors
 * `confirm`    writes whose outcome is unknown: re-read, compare, resolve the audit row
 * `writes`     every homeowner change: ownership -> client -> invalidate -> audit
+* `history`    time series, savings, EV sessions and the household's savings summary
 Callers use the names re-exported here.
 """
 
@@ -40,6 +41,23 @@ from .audit import (
 from .cache import ERROR_MEMO_S, FRESH_FOR, KEEP_FOR, LOCK_TTL, Ids, read_entry
 from .confirm import check_pending
 from .errors import DeviceNotFound, LinkLike, RecentFailure, describe_failure
+from .history import (
+    CLOSED_FRESH_FOR,
+    CURRENT_FRESH_FOR,
+    SESSION_FRESH_FOR,
+    DeviceSavings,
+    HistoryRangeInvalid,
+    HistoryResult,
+    PeriodSavings,
+    SavingsSummary,
+    device_data,
+    device_savings,
+    ev_current_session,
+    ev_sessions,
+    heat_pump_statistics,
+    household_savings_summary,
+    summary_periods,
+)
 from .policy import (
     POLICY_CARD_MAX_AGE,
     POLICY_FRESH_FOR,
@@ -78,6 +96,9 @@ from .writes import (
 )
 
 __all__ = [
+    "CLOSED_FRESH_FOR", "CURRENT_FRESH_FOR", "SESSION_FRESH_FOR", "DeviceSavings", "HistoryRangeInvalid",
+    "HistoryResult", "PeriodSavings", "SavingsSummary", "device_data", "device_savings", "ev_current_session",
+    "ev_sessions", "heat_pump_statistics", "household_savings_summary", "summary_periods",
     "A_BOOST_CANCEL", "A_BOOST_START", "A_DEADLINE", "A_OPTIMIZATION", "A_POLICY", "A_RECONNECT",
     "CHECKING", "CONFLICT_MESSAGES", "ERROR_MEMO_S", "FRESH_FOR", "KEEP_FOR", "LOCK_TTL", "MIN_FORCE_INTERVAL", "NOT_SAVED",
     "POLICY_CARD_MAX_AGE", "POLICY_FRESH_FOR", "SEEN_FOR", "SEEN_KEY", "WEEKDAYS", "WRITE_LIMIT",
