@@ -124,12 +124,14 @@ def test_available_card_has_enabled_charge_now(home):
     assert f'action="{url("ev-boost", home.ev["id"])}"' in html
 
 
-def test_poll_while_requested_keeps_polling_then_286_when_charging(home):
+def test_poll_while_requested_keeps_polling_then_286_when_charging(home, monkeypatch):
     home.client.post(url("ev-boost", home.ev["id"]), **HTMX)
     poll = url("ev-boost-poll", home.ev["id"])
     response = home.client.get(poll, **HTMX)
     assert response.status_code == 200 and 'hx-trigger="every 3s"' in response.content.decode()
     home.ev.update(boost_state="ongoing", is_charging=True, charge_rate_w=11000)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3)  # the next poll, 3 s later
     response = home.client.get(poll, **HTMX)
     assert response.status_code == 286
     html = response.content.decode()
