@@ -1,7 +1,7 @@
 """The cache envelope and single-flight: the one mechanism every upstream read goes through.
 
-An entry is `{"fetched_at": epoch seconds, "items": the upstream payload}` (plus `"invalidated": True`
-after a write). Callers decide what is fresh enough (`max_age`); this module guarantees:
+An entry is `{"fetched_at": epoch seconds, "items": the upstream payload, "digest": its content hash}`
+(plus `"invalidated": True` after a write, and what an `annotate` hook adds). Callers decide what is fresh enough (`max_age`); this module guarantees:
 * however many requests, tabs or workers want the same missing key, one upstream call is made for it
   (a short cache lock; waiters read the holder's result);
 * a failure is remembered for a few seconds (`:error`, no storm on an outage) and until the next
@@ -13,6 +13,8 @@ Imports: Django's cache and `errors` only; never the reads or writes built on it
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -70,8 +72,17 @@ def age_of(entry: dict[str, Any] | None) -> float | None:
     return None if entry is None else max(0.0, time.time() - entry["fetched_at"])
 
 
+def digest(items: Any) -> str:
+    """A short content hash of a payload: the same data gives the same digest, whenever it was fetched
+    (what a poll compares to answer 204 when nothing changed)."""
+    text = json.dumps(items, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=8).hexdigest()
+
+
 def fetch_once(key: str, fetch: Callable[[], Any], *, max_age: float = FRESH_FOR, keep_for: float = KEEP_FOR,
-               error_memo_s: float = ERROR_MEMO_S, _turns: int = 2) -> dict[str, Any]:
+               error_memo_s: float = ERROR_MEMO_S,
+               annotate: Callable[[Any, dict[str, Any] | None], dict[str, Any]] | None = None,
+               _turns: int = 2) -> dict[str, Any]:
     """Call `fetch()` for `key`, one caller at a time. Returns the newest entry, or raises PoderoError.
 
     The caller that takes the lock makes the one upstream call; the others poll the cache for its
@@ -99,7 +110,9 @@ def fetch_once(key: str, fetch: Callable[[], Any], *, max_age: float = FRESH_FOR
                 cache.set(err_key, description, error_memo_s)
                 cache.set(key + ":failed", description, keep_for)
                 raise
-            entry: dict[str, Any] = {"fetched_at": time.time(), "items": items}
+            entry: dict[str, Any] = {"fetched_at": time.time(), "items": items, "digest": digest(items)}
+            if annotate is not None:  # e.g. when the next sync can be expected (reads._sync_schedule)
+                entry.update(annotate(items, current))
             # A write that invalidated this key while our call was in flight may not be in `items`:
             # keep them as last-known data, but let the next read fetch again.
             invalidated_at = cache.get(key + ":inv")
@@ -125,7 +138,7 @@ def fetch_once(key: str, fetch: Callable[[], Any], *, max_age: float = FRESH_FOR
                 return current
             if _turns > 0:  # the holder vanished without a result: take a turn ourselves
                 return fetch_once(key, fetch, max_age=max_age, keep_for=keep_for, error_memo_s=error_memo_s,
-                                  _turns=_turns - 1)
+                                  annotate=annotate, _turns=_turns - 1)
             break
     raise podero.PoderoTimeout("timed out waiting for another request's Podero call")
 
@@ -144,4 +157,5 @@ def replace_items(key: str, transform: Callable[[Any], Any], *, keep_for: float 
     """Rewrite a cached entry's payload in place (keeping its age), when there is one."""
     entry = read_entry(key)
     if entry is not None:
-        cache.set(key, {**entry, "items": transform(entry["items"])}, keep_for)
+        items = transform(entry["items"])
+        cache.set(key, {**entry, "items": items, "digest": digest(items)}, keep_for)

@@ -82,11 +82,53 @@ class DeviceOverview:
 
 
 # --- One kind's list ------------------------------------------------------------------------------
+# --- Freshness that follows the data --------------------------------------------------------------
+# Podero's guide: device state changes every 5-15 minutes; check `current_state_last_updated_at` to know
+# whether new data can exist. A list older than FRESH_FOR is refetched only when one of its devices may
+# have synced since (its last state time plus the spacing seen between its syncs, never under
+# MIN_SYNC_SPACING_S), or on a write, a Refresh, a boost poll or an attention check (which bypass this).
+MIN_SYNC_SPACING_S = 5 * 60
+OFFLINE_AFTER_SPACINGS = 3  # a device this many spacings behind is offline: look again every spacing
+
+
+def _sync_schedule(kind: str):
+    def annotate(items: Any, previous: dict[str, Any] | None) -> dict[str, Any]:
+        now = time.time()
+        before = (previous or {}).get("sync") or {}
+        sync: dict[str, list[float]] = {}
+        next_at: float | None = None
+        for raw in items if isinstance(items, list) else []:
+            device = parse_device(kind, raw)
+            stamp = device.state_updated_at.timestamp() if device.state_updated_at else None
+            if device.id is None or stamp is None:
+                return {"sync": {}, "next_sync_at": None}  # a device we cannot time: plain 30 s freshness
+            old = before.get(device.id)
+            spacing = max(MIN_SYNC_SPACING_S, old[1] if old else MIN_SYNC_SPACING_S)
+            if old and stamp > old[0]:
+                spacing = max(MIN_SYNC_SPACING_S, stamp - old[0])
+            sync[device.id] = [stamp, spacing]
+            expected = stamp + spacing
+            if expected <= now - OFFLINE_AFTER_SPACINGS * spacing:
+                expected = now + spacing  # offline for a while: check once per spacing, not every 30 s
+            elif expected <= now:
+                expected = now  # due now: the usual 30 s freshness applies
+            next_at = expected if next_at is None else min(next_at, expected)
+        return {"sync": sync, "next_sync_at": next_at}
+
+    return annotate
+
+
+def newer_sync_possible(entry: dict[str, Any], at: float) -> bool:
+    """Whether any device in this list may have synced by `at` (True when we cannot tell)."""
+    next_at = entry.get("next_sync_at")
+    return next_at is None or at >= float(next_at)
+
+
 def _fetch_kind(ids: Ids, kind: str, *, max_age: float = FRESH_FOR) -> dict[str, Any]:
     def fetch() -> Any:
         return podero.get_client().list_devices(org_id=ids.org, user_id=ids.user, kind=kind)
 
-    return fetch_once(ids.key(kind), fetch, max_age=max_age)
+    return fetch_once(ids.key(kind), fetch, max_age=max_age, annotate=_sync_schedule(kind))
 
 
 def refresh_kind(org: str, user: str, kind: str) -> bool:
@@ -147,11 +189,14 @@ def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str]
         entry = entries[kind]
         if entry is None or entry.get("invalidated"):
             to_fetch.append(kind)
-        elif threshold is not None and now - entry["fetched_at"] >= threshold:
+        elif force and now - entry["fetched_at"] >= threshold:
             to_fetch.append(kind)
+        elif (threshold is not None and now - entry["fetched_at"] >= threshold
+              and newer_sync_possible(entry, now + FRESH_FOR - threshold)):
+            to_fetch.append(kind)  # warming: just before it goes stale, if newer data can exist by then
         else:
             result = KindResult(kind=kind)
-            if now - entry["fetched_at"] >= FRESH_FOR:
+            if now - entry["fetched_at"] >= FRESH_FOR and newer_sync_possible(entry, now):
                 _schedule_refresh(ids, kind)
                 # Served at once; if the last refresh failed, say why this data is old.
                 result.error = found.get(keys[kind] + ":failed")

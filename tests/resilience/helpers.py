@@ -24,12 +24,16 @@ def page_text(response) -> str:
 
 
 def age_entries(link, seconds: float, kinds=KINDS) -> None:
-    """Pretend the cached lists were fetched `seconds` ago."""
+    """Pretend the cached lists were fetched `seconds` ago (everything timed from that fetch moves too)."""
     ids = services.Ids.of(link)
     for kind in kinds:
         entry = services.read_entry(ids.key(kind))
         assert entry is not None, f"nothing cached for {kind}"
-        cache.set(ids.key(kind), {**entry, "fetched_at": time.time() - seconds}, services.KEEP_FOR)
+        shift = entry["fetched_at"] - (time.time() - seconds)
+        aged = {**entry, "fetched_at": entry["fetched_at"] - shift}
+        if entry.get("next_sync_at") is not None:
+            aged["next_sync_at"] = entry["next_sync_at"] - shift
+        cache.set(ids.key(kind), aged, services.KEEP_FOR)
 
 
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> object:

@@ -67,7 +67,7 @@ def test_fifty_concurrent_requests_on_a_stale_key_enqueue_one_refresh(redis_cach
     ids = services.Ids.of(link)
     for kind in KINDS:
         entry = services.read_entry(ids.key(kind))
-        redis_cache_entry = {**entry, "fetched_at": time.time() - services.FRESH_FOR - 5}
+        redis_cache_entry = {**entry, "fetched_at": time.time() - services.FRESH_FOR - 5, "next_sync_at": None}
         from django.core.cache import cache
 
         cache.set(ids.key(kind), redis_cache_entry, services.KEEP_FOR)
