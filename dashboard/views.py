@@ -18,6 +18,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from devices import podero, services
 from devices.schemas import URL_KINDS
 
+from . import cards
+
 View = Callable[..., HttpResponse]
 CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
 
@@ -51,10 +53,19 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
         messages.success(request, "Welcome back. Podero is checking the connection to your device now.")
     overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1")
     services.dashboard_seen(link=link)
-    template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")
     # The home's energy flow (inverters) first, like an energy dashboard; then heat pumps and cars.
     devices = sorted(overview.devices, key=lambda d: CARD_ORDER.get(d.kind, len(CARD_ORDER)))
-    response = render(request, template, {"overview": overview, "devices": devices})
+    version = cards.page_version(request, overview, devices)
+    if request.htmx and request.GET.get("v") == version:
+        # The poll already shows exactly this: nothing to render or send. The header lets the page say
+        # when we last checked with Podero.
+        response = HttpResponse(status=204)
+        if overview.fetched_at is not None:
+            response["X-Data-Fetched-At"] = overview.fetched_at.isoformat()
+    else:
+        template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")
+        response = render(request, template, {"overview": overview, "devices": devices, "version": version,
+                                              "cards": cards.render_cards(request, devices)})
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -48,4 +48,38 @@
       window.htmx.trigger(elt, "tab-visible");
     });
   });
+
+  /* Relative times ("5 min ago") stay true without a round trip: the server renders them once (and caches
+     cards), this rewrites every <time datetime> in the cards region each 15 s. A 204 poll (nothing changed)
+     carries X-Data-Fetched-At: when we last checked with Podero, shown in the "Updated" line. */
+  var rtf = window.Intl && Intl.RelativeTimeFormat ?
+    new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto", style: "short" }) : null;
+
+  function relative(iso) {
+    var then = Date.parse(iso);
+    if (!rtf || isNaN(then)) return null;
+    var s = Math.round((Date.now() - then) / 1000);
+    if (s < 5) return rtf.format(0, "second");
+    if (s < 60) return rtf.format(-s, "second");
+    if (s < 3600) return rtf.format(-Math.floor(s / 60), "minute");
+    if (s < 48 * 3600) return rtf.format(-Math.floor(s / 3600), "hour");
+    return rtf.format(-Math.floor(s / 86400), "day");
+  }
+
+  function refreshTimes(root) {
+    (root || document).querySelectorAll(".cards-region time[datetime]").forEach(function (t) {
+      var text = relative(t.getAttribute("datetime"));
+      if (text && t.textContent !== text) t.textContent = text;
+    });
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || xhr.status !== 204) return;
+    var fetched = xhr.getResponseHeader("X-Data-Fetched-At");
+    var line = document.querySelector("#device-cards .freshness time[datetime]");
+    if (fetched && line) line.setAttribute("datetime", fetched);
+    refreshTimes();
+  });
+  window.setInterval(function () { if (document.visibilityState === "visible") refreshTimes(); }, 15000);
 })();

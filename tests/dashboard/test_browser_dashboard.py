@@ -104,13 +104,13 @@ def test_the_refresh_does_not_wipe_a_half_typed_form(browser, live_server, sim, 
         # The same event the 30 s poll and the tab-visible catch-up send: it must be skipped.
         page.evaluate("htmx.trigger('#device-cards', 'tab-visible')")
         page.wait_for_timeout(500)
-        assert not [url for url in requests_seen if url.rstrip("/") == live_server.url]
+        assert not [url for url in requests_seen if url.split("?")[0].rstrip("/") == live_server.url]
         assert level.input_value() == "65"
 
         # Without unsaved changes the refresh goes ahead.
         level.fill(level.get_attribute("value") or "")
         page.locator("h1").first.click()
-        with page.expect_response(lambda r: r.url.rstrip("/") == live_server.url):
+        with page.expect_response(lambda r: r.url.split("?")[0].rstrip("/") == live_server.url):
             page.evaluate("htmx.trigger('#device-cards', 'tab-visible')")
     finally:
         context.close()

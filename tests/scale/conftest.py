@@ -1,0 +1,1 @@
+from tests.hardening.conftest import home  # noqa: F401 - the homeowner with one device of each kind
