@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from devices import podero, services
+from devices import budget, podero, services
 from devices.models import AuditEntry
 
 from .forms import HomeownerChangeForm, HomeownerCreationForm, LinkHomeownerForm
@@ -323,6 +323,8 @@ def podero_health(request: HttpRequest) -> HttpResponse:
         "base_url": settings.PODERO_BASE_URL,
         "org_id": settings.PODERO_ORG_ID,
         "client_id": settings.PODERO_CLIENT_ID,
+        "budget_rps": settings.PODERO_MAX_RPS,
+        "budget_skipped": budget.skipped_last_hour(),
     }
     return TemplateResponse(request, "admin/podero_health.html", context)
 

@@ -14,8 +14,8 @@ import hashlib
 from typing import Any
 
 from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language

@@ -241,6 +241,8 @@ if not DEBUG and PODERO_CLIENT_SECRET == DEMO_CLIENT_SECRET and not env.bool("PO
 PODERO_ORG_ID = str(uuid.UUID(env.str("PODERO_ORG_ID", default=DEMO_ORG_ID)))
 PODERO_CONNECT_TIMEOUT = env.float("PODERO_CONNECT_TIMEOUT", default=3.05)
 PODERO_READ_TIMEOUT = env.float("PODERO_READ_TIMEOUT", default=8.0)
+# At most this many calls per second to Podero from all web and worker processes together (Redis).
+PODERO_MAX_RPS = env.int("PODERO_MAX_RPS", default=20)
 # One call, retries included, never takes longer than this (a trickling body cannot hold a page)...
 PODERO_TOTAL_TIMEOUT = env.float("PODERO_TOTAL_TIMEOUT", default=10.0)
 # ... nor answer more than this many bytes, counted after decompression.

@@ -39,7 +39,7 @@ from django.core.cache import cache
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from . import payload
+from . import budget, payload
 
 log = logging.getLogger("devices.podero")
 
@@ -97,6 +97,13 @@ class PoderoCircuitOpen(PoderoUnavailable):
         super().__init__(message)
         self.retry_in = retry_in
         self.rate_limited = rate_limited  # opened by a 429 (Podero busy), not by failures (Podero down)
+
+
+class PoderoBudgetExhausted(PoderoCircuitOpen):
+    """Our own upstream budget (PODERO_MAX_RPS across all processes) had no slot in time: no call was made."""
+
+    def __init__(self, message: str = "upstream budget exhausted") -> None:
+        super().__init__(message, retry_in=1.0, rate_limited=True)
 
 
 class PoderoBadResponse(PoderoError):
@@ -695,6 +702,10 @@ class PoderoClient:
             except PoderoUnavailable:
                 self.breaker.failure()  # a token endpoint that is down is Podero down
                 raise
+            try:
+                budget.acquire()  # one slot of PODERO_MAX_RPS, shared by every process
+            except budget.BudgetExhausted:
+                raise PoderoBudgetExhausted() from None
             started = time.perf_counter()
             status = 0
             remaining = deadline_at - time.monotonic()

@@ -5,10 +5,10 @@ No task wraps a write (boost, schedule): a repeated POST could boost twice.
 
 from __future__ import annotations
 
+import contextvars
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from celery import shared_task
@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import services
+from . import budget, services
 from .models import AttentionNotice, ConsumptionSnapshot
 from .schemas import Device
 
@@ -37,12 +37,16 @@ def refresh_charge_policy(org_id: str, user_id: str, device_id: str) -> bool:
 
 
 # --- Periodic jobs (celery beat; the schedule is in dashboard/celery.py) ---------------------------
+# Each periodic job is a small dispatcher that splits the work into chunks of homeowners and enqueues one
+# task per chunk: any number of workers share them, each chunk is idempotent (a repeat does no harm) and
+# has a time limit, and all their Podero calls are background work under the shared upstream budget.
 log = logging.getLogger("devices.tasks")
 
-WARM_EVERY_S = 10  # how often the warming job looks at the active dashboards
+WARM_EVERY_S = 10  # how often the warming job looks at the open dashboards
 WARM_AHEAD_S = 25  # it refetches lists at least this old, just before their 30 s freshness ends
-WARM_BUDGET_S = 8  # one warm run stops starting new homeowners after this; the next run is 10 s later
-WARM_PARALLEL = 4  # homeowners warmed at once (each fans out over its device kinds)
+WARM_CHUNK = 25  # open dashboards per warm task
+WARM_PARALLEL = 4  # homeowners of one chunk warmed at once (each fans out over its device kinds)
+JOB_CHUNK = 200  # homeowners per attention or snapshot task
 NOTICE_MAX_AGE_S = 15 * 60  # attention checks trust cached lists up to this age, else fetch
 
 
@@ -50,55 +54,103 @@ def _linked_homeowners() -> Any:
     return get_user_model().objects.filter(is_active=True, podero__isnull=False).select_related("podero")
 
 
-@shared_task(ignore_result=True)
-def warm_active_dashboards() -> int:
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _enqueue(request: Any, task: Any, *args: Any) -> None:
+    """Send a chunk to the queue its dispatcher came from (a deployment or a test may use its own)."""
+    queue = (getattr(request, "delivery_info", None) or {}).get("routing_key")
+    if queue:
+        task.apply_async(args=args, queue=queue)
+    else:
+        task.delay(*args)
+
+
+@shared_task(bind=True, ignore_result=True)
+def warm_active_dashboards(self: Any) -> int:
     """Keep the device lists of homeowners with an open dashboard fresh, so what they see is never stale.
 
-    "Active" = their dashboard asked within services.SEEN_FOR. Every WARM_EVERY_S this refetches their lists
-    that are at least WARM_AHEAD_S old (so about one call per kind per 25–35 s, only while someone looks),
-    through the same one-call-per-key lock as the dashboard. Returns how many homeowners were warmed.
+    "Open" = their dashboard polled within services.ACTIVE_FOR (found in O(open) from the sorted set, not
+    from the database). Returns how many chunks were enqueued.
     """
-    started = time.monotonic()
-    recent = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)  # no session is older
-    links = services.recently_seen(links=[u.podero for u in _linked_homeowners().filter(last_login__gte=recent)])
+    members = [f"{ids.org}:{ids.user}" for ids in services.active_dashboards()]
+    chunks = _chunks(members, WARM_CHUNK)
+    for chunk in chunks:
+        _enqueue(self.request, warm_chunk, chunk)
+    return len(chunks)
+
+
+@shared_task(ignore_result=True, time_limit=WARM_EVERY_S * 3, soft_time_limit=WARM_EVERY_S * 2, expires=WARM_EVERY_S)
+def warm_chunk(members: list[str]) -> int:
+    """Refetch these homeowners' lists that are at least WARM_AHEAD_S old and may hold newer data
+    (through the one-call-per-key lock, so a repeat or a racing dashboard costs nothing extra)."""
+    links = []
+    for member in members:
+        org, _, user = member.partition(":")
+        links.append(SimpleNamespace(org_id=org, podero_user_id=user))
 
     def warm(link: Any) -> bool:
-        if time.monotonic() - started > WARM_BUDGET_S:
+        try:
+            services.device_overview(link=link, refresh_older_than=WARM_AHEAD_S)
+            return True
+        except Exception:  # noqa: BLE001 - one homeowner's failure must not stop the chunk
+            log.exception("warm_failed")
             return False
-        services.device_overview(link=link, refresh_older_than=WARM_AHEAD_S)
-        return True
 
-    with ThreadPoolExecutor(max_workers=WARM_PARALLEL, thread_name_prefix="warm") as pool:
-        warmed = sum(pool.map(warm, links))
-    if warmed < len(links):
-        log.warning("warm_budget_exceeded", extra={"warmed": warmed, "active": len(links)})
-    return warmed
+    with budget.background(), ThreadPoolExecutor(max_workers=WARM_PARALLEL, thread_name_prefix="warm") as pool:
+        return sum(pool.map(lambda link: contextvars.copy_context().run(warm, link), links))
 
 
-@shared_task(ignore_result=True)
-def snapshot_consumption() -> int:
-    """Store each linked homeowner's devices' consumption figures for today (one row per device and day)."""
+def _dispatch(request: Any, chunk_task: Any, queryset: Any) -> int:
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    chunks = _chunks(ids, JOB_CHUNK)
+    for chunk in chunks:
+        _enqueue(request, chunk_task, chunk)
+    return len(chunks)
+
+
+@shared_task(bind=True, ignore_result=True)
+def snapshot_consumption(self: Any) -> int:
+    """Daily: enqueue one snapshot task per chunk of linked homeowners. Returns the number of chunks."""
+    return _dispatch(self.request, snapshot_chunk, _linked_homeowners())
+
+
+@shared_task(ignore_result=True, time_limit=15 * 60, soft_time_limit=14 * 60)
+def snapshot_chunk(user_ids: list[int]) -> int:
+    """Store these homeowners' devices' consumption figures for today (one row per device and day; a
+    repeat updates the same rows)."""
     today = timezone.localdate()
     written = 0
-    for user in _linked_homeowners().iterator():
-        link = user.podero
-        overview = services.device_overview(link=link, force=True)
-        for result in overview.kinds.values():
-            if result.error or result.fetched_at is None:
-                continue  # only figures fetched today; last-known data could be yesterday's
-            for device in result.devices:
-                if device.id is None or not device.has_consumption:
-                    continue
-                ConsumptionSnapshot.objects.update_or_create(
-                    day=today, device_id=device.id,
-                    defaults={
-                        "user": user, "podero_user_id": link.podero_user_id, "device_kind": device.kind,
-                        "device_name": device.name[:200], "last_day_kwh": device.consumption_day_kwh,
-                        "last_week_kwh": device.consumption_week_kwh,
-                        "last_month_kwh": device.consumption_month_kwh,
-                    },
-                )
-                written += 1
+    with budget.background():
+        for user in _linked_homeowners().filter(pk__in=user_ids).iterator():
+            try:
+                written += _snapshot_user(user, today)
+            except Exception:  # noqa: BLE001 - one homeowner's failure must not stop the others
+                log.exception("snapshot_failed", extra={"user_id": user.pk})
+    return written
+
+
+def _snapshot_user(user: Any, today: Any) -> int:
+    link = user.podero
+    overview = services.device_overview(link=link, force=True)
+    written = 0
+    for result in overview.kinds.values():
+        if result.error or result.fetched_at is None:
+            continue  # only figures fetched today; last-known data could be yesterday's
+        for device in result.devices:
+            if device.id is None or not device.has_consumption:
+                continue
+            ConsumptionSnapshot.objects.update_or_create(
+                day=today, device_id=device.id,
+                defaults={
+                    "user": user, "podero_user_id": link.podero_user_id, "device_kind": device.kind,
+                    "device_name": device.name[:200], "last_day_kwh": device.consumption_day_kwh,
+                    "last_week_kwh": device.consumption_week_kwh,
+                    "last_month_kwh": device.consumption_month_kwh,
+                },
+            )
+            written += 1
     return written
 
 
@@ -113,19 +165,28 @@ def incident_of(device: Device) -> str:
     return ";".join(parts)[:200] or "action_needed"
 
 
-@shared_task(ignore_result=True)
-def notify_attention() -> int:
-    """Email a homeowner once per incident (a device needing attention for one reason).
+@shared_task(bind=True, ignore_result=True)
+def notify_attention(self: Any) -> int:
+    """Every 10 min: enqueue one attention task per chunk of homeowners who want the emails."""
+    return _dispatch(self.request, notify_attention_chunk,
+                     _linked_homeowners().filter(notify_attention=True).exclude(email=""))
 
-    Homeowners who opted out (`notify_attention` off) are skipped. A notice closes when the device no
-    longer needs attention (or is gone); the same problem later is a new incident. Returns emails sent.
+
+@shared_task(ignore_result=True, time_limit=9 * 60, soft_time_limit=8 * 60)
+def notify_attention_chunk(user_ids: list[int]) -> int:
+    """Email each of these homeowners once per incident (a device needing attention for one reason).
+
+    A notice closes when the device no longer needs attention (or is gone); the same problem later is a
+    new incident. Idempotent: the open notice is unique per incident, so a repeat sends nothing twice.
+    Returns emails sent.
     """
     sent = 0
-    for user in _linked_homeowners().filter(notify_attention=True).exclude(email="").iterator():
-        try:
-            sent += _notify_user(user)
-        except Exception:  # noqa: BLE001 - one homeowner's failure must not stop the others
-            log.exception("attention_check_failed", extra={"user_id": user.pk})
+    with budget.background():
+        for user in _linked_homeowners().filter(pk__in=user_ids, notify_attention=True).exclude(email="").iterator():
+            try:
+                sent += _notify_user(user)
+            except Exception:  # noqa: BLE001 - one homeowner's failure must not stop the others
+                log.exception("attention_check_failed", extra={"user_id": user.pk})
     return sent
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time  # noqa: F401 - tests freeze `services.time.time`
 
-from .activity import SEEN_FOR, SEEN_KEY, dashboard_seen, recently_seen
+from .activity import ACTIVE_FOR, SEEN_FOR, SEEN_KEY, active_dashboards, dashboard_seen, recently_seen
 from .audit import (
     A_BOOST_CANCEL,
     A_BOOST_START,
@@ -99,7 +99,7 @@ __all__ = [
     "CLOSED_FRESH_FOR", "CURRENT_FRESH_FOR", "SESSION_FRESH_FOR", "DeviceSavings", "HistoryRangeInvalid",
     "HistoryResult", "PeriodSavings", "SavingsSummary", "device_data", "device_savings", "ev_current_session",
     "ev_sessions", "heat_pump_statistics", "household_savings_summary", "summary_periods",
-    "A_BOOST_CANCEL", "A_BOOST_START", "A_DEADLINE", "A_OPTIMIZATION", "A_POLICY", "A_RECONNECT",
+    "ACTIVE_FOR", "active_dashboards", "A_BOOST_CANCEL", "A_BOOST_START", "A_DEADLINE", "A_OPTIMIZATION", "A_POLICY", "A_RECONNECT",
     "CHECKING", "CONFLICT_MESSAGES", "ERROR_MEMO_S", "FRESH_FOR", "KEEP_FOR", "LOCK_TTL", "MIN_FORCE_INTERVAL", "NOT_SAVED",
     "POLICY_CARD_MAX_AGE", "POLICY_FRESH_FOR", "SEEN_FOR", "SEEN_KEY", "WEEKDAYS", "WRITE_LIMIT",
     "WRITE_WINDOW_S", "ChargePolicy", "DayPlan", "DeviceNotFound", "DeviceOverview", "Ids", "KindResult",

@@ -1,7 +1,14 @@
-"""Who is looking: the homeowners with an open dashboard (the warming job keeps their lists fresh)."""
+"""Who is looking: the homeowners with an open dashboard (the warming job keeps their lists fresh).
+
+Every page load and poll (a 204 too) records the homeowner in one Redis sorted set, scored by the time of
+the poll, so finding the open dashboards costs O(open dashboards), never a scan of all homeowners. A
+dashboard that has not polled for ACTIVE_FOR seconds (closed, or its tab hidden) drops out: from then on
+it costs no upstream calls. Without Redis (make run) a small dict in the in-process cache does the same.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -10,13 +17,49 @@ from .cache import Ids
 from .errors import LinkLike
 
 SEEN_KEY = "devices:v1:{org}:{user}:seen"
-SEEN_FOR = 15 * 60  # a homeowner whose dashboard asked within this window counts as active
+SEEN_FOR = 15 * 60  # the admin's "recently seen" marker
+ACTIVE_KEY = "devices:v1:active-dashboards"
+ACTIVE_FOR = 60  # seconds since the last poll (polls come every 30 s while a tab is visible)
+_PRUNE_EVERY = 30
+
+
+def _member(ids: Ids) -> str:
+    return f"{ids.org}:{ids.user}"
+
+
+def _zsets() -> bool:
+    return hasattr(cache, "zadd")
 
 
 def dashboard_seen(*, link: LinkLike) -> None:
-    """Note that this homeowner's dashboard is open."""
+    """Note that this homeowner's dashboard is open (one sorted-set write; the marker for the admin)."""
     ids = Ids.of(link)
+    now = time.time()
     cache.set(SEEN_KEY.format(org=ids.org, user=ids.user), 1, SEEN_FOR)
+    if _zsets():
+        cache.zadd(ACTIVE_KEY, {_member(ids): now})
+        return
+    found = cache.get(ACTIVE_KEY) or {}
+    found = {m: t for m, t in found.items() if now - t < ACTIVE_FOR}
+    found[_member(ids)] = now
+    cache.set(ACTIVE_KEY, found, ACTIVE_FOR * 2)
+
+
+def active_dashboards(*, within: float = ACTIVE_FOR) -> list[Ids]:
+    """The homeowners whose dashboard polled within `within` seconds, newest first not guaranteed."""
+    now = time.time()
+    if _zsets():
+        members = cache.zrangebyscore(ACTIVE_KEY, now - within, "+inf")
+        if cache.add(ACTIVE_KEY + ":pruned", 1, _PRUNE_EVERY):
+            cache.zremrangebyscore(ACTIVE_KEY, "-inf", now - SEEN_FOR)
+    else:
+        members = [m for m, t in (cache.get(ACTIVE_KEY) or {}).items() if now - t < within]
+    out = []
+    for member in members:
+        org, _, user = str(member).partition(":")
+        if org and user:
+            out.append(Ids(org=org, user=user))
+    return out
 
 
 def recently_seen(*, links: Iterable[LinkLike]) -> list[LinkLike]:

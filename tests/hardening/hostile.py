@@ -28,6 +28,7 @@ class Hostile:
         self.bytes_sent = 0
         self.requests = 0  # GETs answered
         self.token_status = 200
+        self.times: list[float] = []  # when each GET arrived
         self.token_requests = 0
         self.rate_limited_users: set[str] = set()  # GETs under these users' paths answer 429
         handler = self._handler()
@@ -80,6 +81,7 @@ class Hostile:
 
             def do_GET(self) -> None:  # noqa: N802
                 hostile.requests += 1
+                hostile.times.append(time.monotonic())
                 if any(f"/users/{u}/" in self.path for u in hostile.rate_limited_users):
                     self._send(429, b'{"detail": "Too Many Requests"}', {"Retry-After": "30"})
                     return

@@ -31,6 +31,19 @@ def _reauth_ev(**overrides):
     )
 
 
+def _linked_ids() -> list[int]:
+    return list(tasks._linked_homeowners().values_list("pk", flat=True))
+
+
+def run_notify() -> int:
+    """The attention job's work for every homeowner (what its chunks do), with the emails sent."""
+    return tasks.notify_attention_chunk(_linked_ids())
+
+
+def run_snapshot() -> int:
+    return tasks.snapshot_chunk(_linked_ids())
+
+
 # --- Warming ---------------------------------------------------------------------------------------
 def test_warm_fills_the_cache_of_homeowners_with_an_open_dashboard_only(homeowner, other_homeowner, fake_podero):
     for user in (homeowner, other_homeowner):
@@ -53,6 +66,9 @@ def test_warm_fills_the_cache_of_homeowners_with_an_open_dashboard_only(homeowne
 def test_warm_refreshes_entries_just_before_they_go_stale(homeowner, fake_podero, monkeypatch):
     homeowner.last_login = timezone.now()
     homeowner.save(update_fields=["last_login"])
+    synced = (timezone.now() - timedelta(seconds=290)).isoformat()  # their next sync is due in 10 s
+    uid = homeowner.podero.podero_user_id
+    fake_podero.add(uid, "heat-pumps", payloads.heat_pump(current_state_last_updated_at=synced))
     services.dashboard_seen(link=homeowner.podero)
     tasks.warm_active_dashboards()
     assert len(fake_podero.list_calls("list_devices")) == 3
@@ -61,10 +77,46 @@ def test_warm_refreshes_entries_just_before_they_go_stale(homeowner, fake_podero
     monkeypatch.setattr(services.time, "time", lambda: start + 10)
     tasks.warm_active_dashboards()
     assert len(fake_podero.list_calls("list_devices")) == 3
-    # 26 s later they are about to go stale: the run refetches each kind once.
+    # 26 s later they are about to go stale: the run refetches each kind once (the empty kinds have no
+    # device to time, so they follow the plain 30 s freshness; the heat pump may have synced by now).
     monkeypatch.setattr(services.time, "time", lambda: start + 26)
+    services.dashboard_seen(link=homeowner.podero)
     tasks.warm_active_dashboards()
     assert len(fake_podero.list_calls("list_devices")) == 6
+
+
+def test_warm_leaves_lists_alone_when_no_newer_sync_can_exist(homeowner, fake_podero, monkeypatch):
+    synced = (timezone.now() - timedelta(seconds=30)).isoformat()  # next sync not before 4.5 min from now
+    uid = homeowner.podero.podero_user_id
+    for kind, build in (("heat-pumps", payloads.heat_pump), ("inverters", payloads.inverter),
+                        ("electric-vehicles", payloads.electric_vehicle)):
+        fake_podero.add(uid, kind, build(current_state_last_updated_at=synced))
+    services.dashboard_seen(link=homeowner.podero)
+    tasks.warm_active_dashboards()
+    start = services.time.time()
+    monkeypatch.setattr(services.time, "time", lambda: start + 26)
+    services.dashboard_seen(link=homeowner.podero)
+    tasks.warm_active_dashboards()
+    assert len(fake_podero.list_calls("list_devices")) == 3  # nothing new can exist yet: no calls
+
+
+def test_a_closed_dashboard_costs_nothing_after_60_s(homeowner, fake_podero, monkeypatch):
+    services.dashboard_seen(link=homeowner.podero)
+    tasks.warm_active_dashboards()
+    calls = len(fake_podero.calls)
+    start = services.time.time()
+    monkeypatch.setattr(services.time, "time", lambda: start + services.ACTIVE_FOR + 1)
+    assert services.active_dashboards() == []
+    assert tasks.warm_active_dashboards() == 0 and len(fake_podero.calls) == calls
+
+
+def test_jobs_fan_out_in_chunks(homeowner, other_homeowner, fake_podero, monkeypatch):
+    enqueued: list[list[int]] = []
+    monkeypatch.setattr(tasks, "JOB_CHUNK", 1)
+    monkeypatch.setattr(tasks.notify_attention_chunk, "delay", lambda ids: enqueued.append(ids))
+    monkeypatch.setattr(tasks.snapshot_chunk, "delay", lambda ids: enqueued.append(ids))
+    assert tasks.notify_attention() == 2 and tasks.snapshot_consumption() == 2
+    assert sorted(map(tuple, enqueued)) == sorted([(homeowner.pk,), (other_homeowner.pk,)] * 2)
 
 
 # --- Snapshots -------------------------------------------------------------------------------------
@@ -74,7 +126,7 @@ def test_snapshot_writes_one_row_per_device_and_day(homeowner, fake_podero):
     fake_podero.add(uid, "inverters", payloads.inverter(production_last_day_kwh=30.0))
     fake_podero.add(uid, "electric-vehicles", payloads.electric_vehicle())  # no figures: no row
 
-    assert tasks.snapshot_consumption() == 2
+    assert run_snapshot() == 2
     row = ConsumptionSnapshot.objects.get(device_id=hp["id"])
     assert (row.day, row.user, row.device_kind, row.last_day_kwh, row.last_month_kwh) == (
         timezone.localdate(), homeowner, "heat_pump", 12.5, 310.0)
@@ -82,7 +134,7 @@ def test_snapshot_writes_one_row_per_device_and_day(homeowner, fake_podero):
 
     hp["consumption_last_day_kwh"] = 14.0  # later the same day: the row is updated, not duplicated
     services.invalidate(link=homeowner.podero)
-    assert tasks.snapshot_consumption() == 2
+    assert run_snapshot() == 2
     assert ConsumptionSnapshot.objects.count() == 2
     assert ConsumptionSnapshot.objects.get(device_id=hp["id"]).last_day_kwh == 14.0
 
@@ -92,7 +144,7 @@ def test_snapshot_skips_a_kind_podero_did_not_answer_for(homeowner, fake_podero)
 
     fake_podero.add(homeowner.podero.podero_user_id, "heat-pumps", payloads.heat_pump(**FIGURES))
     fake_podero.fail_with = podero.PoderoUnavailable("down")
-    assert tasks.snapshot_consumption() == 0
+    assert run_snapshot() == 0
     assert not ConsumptionSnapshot.objects.exists()
 
 
@@ -102,7 +154,7 @@ def test_one_email_per_incident(homeowner, fake_podero):
     ev = fake_podero.add(uid, "electric-vehicles", _reauth_ev())
     fake_podero.add(uid, "heat-pumps", payloads.heat_pump())
 
-    assert tasks.notify_attention() == 1
+    assert run_notify() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["owner@example.com"]
@@ -113,28 +165,28 @@ def test_one_email_per_incident(homeowner, fake_podero):
                                                                        None)
 
     services.invalidate(link=homeowner.podero)
-    assert tasks.notify_attention() == 0  # the same incident: no second email
+    assert run_notify() == 0  # the same incident: no second email
     assert len(mail.outbox) == 1
 
     ev.update(is_authenticated=True, action_needed=False, actions=[])  # the homeowner reconnected
     services.invalidate(link=homeowner.podero)
-    assert tasks.notify_attention() == 0
+    assert run_notify() == 0
     notice.refresh_from_db()
     assert notice.resolved_at is not None
 
     ev.update(_reauth_ev(id=ev["id"]))  # it lapses again: a new incident, a new email
     services.invalidate(link=homeowner.podero)
-    assert tasks.notify_attention() == 1
+    assert run_notify() == 1
     assert len(mail.outbox) == 2
     assert AttentionNotice.objects.filter(resolved_at__isnull=True).count() == 1
 
 
 def test_a_changed_problem_is_a_new_incident(homeowner, fake_podero):
     ev = fake_podero.add(homeowner.podero.podero_user_id, "electric-vehicles", _reauth_ev())
-    tasks.notify_attention()
+    run_notify()
     ev["actions"].append({"code": "accept_terms", "resolution_link": {"url": "https://podero.example/x"}})
     services.invalidate(link=homeowner.podero)
-    assert tasks.notify_attention() == 1
+    assert run_notify() == 1
     assert len(mail.outbox) == 2
     assert AttentionNotice.objects.filter(resolved_at__isnull=True).get().incident == (
         "auth=lapsed;actions=accept_terms,reauthenticate")
@@ -145,7 +197,7 @@ def test_no_email_after_opt_out(homeowner, other_homeowner, fake_podero):
     homeowner.save(update_fields=["notify_attention"])
     fake_podero.add(homeowner.podero.podero_user_id, "electric-vehicles", _reauth_ev())
     fake_podero.add(other_homeowner.podero.podero_user_id, "electric-vehicles", _reauth_ev())
-    assert tasks.notify_attention() == 1
+    assert run_notify() == 1
     assert [m.to for m in mail.outbox] == [["other@example.com"]]
 
 
@@ -154,7 +206,7 @@ def test_stale_data_during_an_outage_sends_nothing(homeowner, fake_podero):
 
     fake_podero.add(homeowner.podero.podero_user_id, "electric-vehicles", _reauth_ev())
     fake_podero.fail_with = podero.PoderoUnavailable("down")
-    assert tasks.notify_attention() == 0
+    assert run_notify() == 0
     assert mail.outbox == [] and not AttentionNotice.objects.exists()
 
 
@@ -184,12 +236,15 @@ def test_real_worker_runs_the_beat_jobs(transactional_db, sim, demo_homeowner, c
 
     # (a) warming: the worker fills the shared cache; the dashboard then opens warm.
     assert services.cached_overview(link=demo_homeowner.podero) is None
-    celery_worker.run(tasks.warm_active_dashboards)
+    celery_worker.run(tasks.warm_active_dashboards)  # the dispatcher, which enqueues one chunk on our queue
+    from tests.resilience.helpers import wait_until
+
+    wait_until(lambda: services.cached_overview(link=demo_homeowner.podero) is not None, timeout=30, interval=0.1)
     warm = services.cached_overview(link=demo_homeowner.podero)
     assert warm is not None and {d.id for d in warm.devices} == set(sim.device_ids)
 
     # (b) snapshots: one row per device with figures, for today.
-    celery_worker.run(tasks.snapshot_consumption)
+    celery_worker.run(tasks.snapshot_chunk, [demo_homeowner.pk])
     rows = ConsumptionSnapshot.objects.filter(user=demo_homeowner, day=timezone.localdate())
     assert rows.count() >= 1
     assert set(rows.values_list("podero_user_id", flat=True)) == {uuid.UUID(sim.user_id)}
@@ -197,8 +252,8 @@ def test_real_worker_runs_the_beat_jobs(transactional_db, sim, demo_homeowner, c
     # (c) attention: one notice (= one email) per incident, however often the job runs.
     factories.require_reauth(Device.objects.get(id=sim.ev_id))
     services.invalidate(link=demo_homeowner.podero)
-    celery_worker.run(tasks.notify_attention)
-    celery_worker.run(tasks.notify_attention)
+    celery_worker.run(tasks.notify_attention_chunk, [demo_homeowner.pk])
+    celery_worker.run(tasks.notify_attention_chunk, [demo_homeowner.pk])
     notices = list(AttentionNotice.objects.filter(user=demo_homeowner))
     assert [(n.device_id, n.resolved_at) for n in notices] == [(sim.ev_id, None)]
     assert "reauthenticate" in notices[0].incident
@@ -208,5 +263,5 @@ def test_real_worker_runs_the_beat_jobs(transactional_db, sim, demo_homeowner, c
     demo_homeowner.save(update_fields=["notify_attention"])
     factories.require_reauth(Device.objects.get(id=sim.heat_pump_id))
     services.invalidate(link=demo_homeowner.podero)
-    celery_worker.run(tasks.notify_attention)
+    celery_worker.run(tasks.notify_attention_chunk, [demo_homeowner.pk])
     assert AttentionNotice.objects.filter(user=demo_homeowner).count() == 1
