@@ -23,7 +23,7 @@ HP = "heat-pumps"
 @pytest.fixture(autouse=True)
 def _quick_backoff(monkeypatch):
     """Same retry logic, shorter sleeps (the backoff is read at call time)."""
-    monkeypatch.setattr(podero, "BACKOFF_BASE_S", 0.01)
+    monkeypatch.setattr(podero.client, "BACKOFF_BASE_S", 0.01)
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_every_upstream_call_is_logged_and_counted_without_secrets(sim, redis_ca
 def test_failed_calls_are_logged_as_warnings_and_counted_as_errors(sim, redis_cache, caplog, monkeypatch):
     from simulator import faults
 
-    monkeypatch.setattr(podero, "BACKOFF_BASE_S", 0.01)
+    monkeypatch.setattr(podero.client, "BACKOFF_BASE_S", 0.01)
     caplog.set_level(logging.INFO, logger="devices.podero")
     faults.configure(error_count=1, error_status=502)
     podero.get_client().list_devices(user_id=sim.user_id, kind="heat-pumps")
