@@ -58,6 +58,8 @@ def test_env_example_lists_every_setting_the_app_reads():
 
     settings_py = (ROOT / "dashboard" / "settings.py").read_text()
     read = set(re.findall(r'env\.\w+\("([A-Z_]+)"', settings_py))
+    read |= set(re.findall(r'get\("(PARTNER_[A-Z_]+)"\)', (ROOT / "dashboard" / "branding.py").read_text()))
+    assert {"PARTNER_NAME", "PARTNER_PRIMARY_COLOR", "PARTNER_IMPRINT_URL"} <= read
     listed = set(re.findall(r"^#? ?([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read - listed == set()
 
