@@ -224,11 +224,21 @@ def test_inverter_without_battery_has_no_battery_node(client, homeowner, fake_po
      ("unknown", "Connection unknown"), ("sideways", "Connection unknown")],
 )
 def test_connection_badge_has_icon_and_words(client, homeowner, fake_podero, status, text):
-    hp = payloads.heat_pump(connection_status=status)
+    hp = payloads.heat_pump(connection_status=status, is_authenticated=None)
     card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
     badge = re.search(r'<span class="badge badge--(\w+)"><svg class="icon icon--([\w-]+)".*?<span>(.*?)</span>', card)
     assert badge and badge.group(3) == text
     assert badge.group(2) in {"check-circle", "alert-triangle", "x-circle", "help-circle"}
+
+
+@pytest.mark.parametrize(("authenticated", "text"), [(True, "Connected"), (False, "Connection error"),
+                                                    (None, "Connection unknown")])
+def test_without_status_fields_the_badge_follows_is_authenticated(client, homeowner, fake_podero, authenticated, text):
+    hp = payloads.heat_pump(is_authenticated=authenticated)
+    for name in ("connection_status", "monitoring_status", "steering_status"):  # as in the guide's example payload
+        hp.pop(name, None)
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert re.search(r'<span class="badge badge--\w+"><svg class="icon icon--[\w-]+".*?<span>(.*?)</span>', card).group(1) == text
 
 
 def test_card_header_links_to_detail_and_shows_model(client, homeowner, fake_podero):
