@@ -249,9 +249,9 @@ BAD_DEADLINES = [
      "whole number"),
     ({"minimum_charge_limit": "101", "charge_deadline_at": "07:00"}, "minimum_charge_limit", "101", "above 100"),
     ({"minimum_charge_limit": "-5", "charge_deadline_at": "07:00"}, "minimum_charge_limit", "-5", "below 0"),
-    ({"minimum_charge_limit": "80", "charge_deadline_at": "7am"}, "charge_deadline_at", "7am", "HH:MM"),
-    ({"minimum_charge_limit": "80", "charge_deadline_at": "25:00"}, "charge_deadline_at", "25:00", "HH:MM"),
-    ({"minimum_charge_limit": "80"}, "charge_deadline_at", "", "HH:MM"),
+    ({"minimum_charge_limit": "80", "charge_deadline_at": "7am"}, "charge_deadline_at", "7am", "“7am” is not a time of day"),
+    ({"minimum_charge_limit": "80", "charge_deadline_at": "25:00"}, "charge_deadline_at", "25:00", "“25:00” is not a time of day"),
+    ({"minimum_charge_limit": "80"}, "charge_deadline_at", "", "Enter a time, such as 07:00."),
 ]
 
 
@@ -268,6 +268,9 @@ def test_deadline_validation_keeps_input_and_sends_nothing(home, data, field, ty
     assert f'id="{field_id}_error"' in html and error in html
     if typed:
         assert f'value="{typed}"' in html
+        if field == "charge_deadline_at":  # a time field cannot hold "25:00": it comes back as text, kept
+            tag = re.search(rf'<input[^>]*id="{field_id}"[^>]*>', html).group(0)
+            assert 'type="text"' in tag and f'value="{typed}"' in tag
     assert home.writes() == []
     entry = last_audit()
     assert (entry.outcome, entry.action) == ("invalid", "charge_deadline_set")
@@ -399,8 +402,8 @@ BAD_SCHEDULES = [
     ({"tue_percentage": "150"}, "tue_percentage", "150", "above 100"),
     ({"wed_percentage": "-1"}, "wed_percentage", "-1", "below 0"),
     ({"thu_percentage": "lots"}, "thu_percentage", "lots", "whole number"),
-    ({"fri_deadline": "7.30"}, "fri_deadline", "7.30", "HH:MM"),
-    ({"sat_deadline": "24:00"}, "sat_deadline", "24:00", "HH:MM"),
+    ({"fri_deadline": "7.30"}, "fri_deadline", "7.30", "“7.30” is not a time of day"),
+    ({"sat_deadline": "24:00"}, "sat_deadline", "24:00", "“24:00” is not a time of day"),
     ({"timezone": "Mars/Olympus"}, "timezone", None, "Choose a time zone from the list"),
     ({"sun_percentage": "", "sun_deadline": ""}, "sun_percentage", None, "Enter a charge level"),
 ]
@@ -601,3 +604,9 @@ def test_audit_admin_is_read_only_and_filterable(home, django_user_model):
     page = admin.get(reverse("admin:devices_auditentry_change", args=[entry.pk]))
     assert page.status_code == 200 and 'name="outcome"' not in page.content.decode()
     assert admin.post(reverse("admin:devices_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_a_valid_time_renders_as_a_time_field_in_the_locale_clock(home):
+    html = home.client.get("/").content.decode()
+    tag = re.search(rf'<input[^>]*id="deadline-{home.ev["id"]}-charge_deadline_at"[^>]*>', html).group(0)
+    assert 'type="time"' in tag and re.search(r'value="\d\d:\d\d"', tag)
