@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,6 +36,9 @@ from .views import homeowner_required
 
 POLL_EVERY_S = 2  # the return page asks Podero this often; the homeowner has just finished signing in
 NO_JS_REFRESH_S = 5  # without JavaScript the page reloads itself a little less eagerly
+# A page left open stops asking by itself after this long (the session stays valid for a day or two):
+# finishing at the manufacturer takes a minute or two; after that "Check again" asks once more.
+POLL_FOR_S = 15 * 60
 State = DeviceOnboarding.State
 
 
@@ -99,12 +103,15 @@ def device_add_status(request: HttpRequest, link: Any, ref: UUID) -> HttpRespons
         else:
             messages.success(request, _("Your new device was added. It appears here as soon as Podero lists it."))
         return _go(request, _home(device.id if device is not None else None))
+    waiting = status.state == State.WAITING
+    polling = waiting and (status.started_at is None
+                           or (timezone.now() - status.started_at).total_seconds() < POLL_FOR_S)
     context = {"status": status, "poll_every": POLL_EVERY_S, "no_js_refresh": NO_JS_REFRESH_S,
-               "waiting": status.state == State.WAITING, "retry_add": status.state != State.WAITING}
+               "waiting": waiting, "polling": polling, "retry_add": not waiting}
     if request.htmx:
-        # 286 stops htmx polling once there is nothing more to wait for.
+        # 286 stops htmx polling once there is nothing more to wait for (or it has waited long enough).
         return _vary(render(request, "dashboard/devices/add_status.html#onboarding-status", context,
-                            status=200 if status.state == State.WAITING else 286))
+                            status=200 if polling else 286))
     return _vary(render(request, "dashboard/devices/add_status.html", context))
 
 

@@ -129,5 +129,13 @@ class FakePodero:
         self.deleted.append(item)
         return {**copy.deepcopy(item), "deleted_at": "2026-01-01T00:00:00Z", "lifecycle_state": "deleted"}
 
+    def get_device_including_deleted(self, *, user_id: str, kind: str, device_id: str,
+                                     org_id: str | None = None) -> dict[str, Any]:
+        self._check("get_device_including_deleted", kind, str(device_id))
+        for item in self.deleted:
+            if item.get("id") == str(device_id):
+                return {**copy.deepcopy(item), "deleted_at": "2026-01-01T00:00:00Z", "lifecycle_state": "deleted"}
+        return copy.deepcopy(self._find(user_id, kind, device_id))
+
     def list_calls(self, name: str) -> list[tuple[str, ...]]:
         return [c for c in self.calls if c[0] == name]

@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,6 +81,7 @@ class OnboardingStatus:
     state: str
     device: Device | None = None
     problem: str | None = None
+    started_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -210,7 +211,8 @@ def onboarding_status(*, user: Any, link: LinkLike, ref: Any) -> OnboardingStatu
         _finish_row(row, State.EXPIRED)  # gone at Podero: it can no longer add a device
         return OnboardingStatus(ref=row.ref, state=State.EXPIRED)
     except PoderoError as exc:
-        return OnboardingStatus(ref=row.ref, state=State.WAITING, problem=describe_failure(exc))
+        return OnboardingStatus(ref=row.ref, state=State.WAITING, problem=describe_failure(exc),
+                                started_at=row.created_at)
     if str(session.get("user") or row.podero_user_id) != str(row.podero_user_id):
         log.warning("onboarding_user_mismatch", extra={"ref": str(row.ref)})
         raise OnboardingNotFound(ref)
@@ -229,7 +231,7 @@ def onboarding_status(*, user: Any, link: LinkLike, ref: Any) -> OnboardingStatu
     if expires is not None and _today(user) > expires:
         _finish_row(row, State.EXPIRED)
         return OnboardingStatus(ref=row.ref, state=State.EXPIRED)
-    return OnboardingStatus(ref=row.ref, state=State.WAITING)
+    return OnboardingStatus(ref=row.ref, state=State.WAITING, started_at=row.created_at)
 
 
 def onboarding_cancelled(*, user: Any, link: LinkLike, ref: Any) -> OnboardingStatus:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from devices import podero, services
 from devices.models import AuditEntry, DeviceOnboarding
@@ -259,3 +261,51 @@ def test_remove_is_a_csrf_checked_post(fake_podero, house, homeowner):
     strict.login(email=homeowner.email, password=PASSWORD)
     assert strict.post(remove_url("heat-pump", hp["id"])).status_code == 403
     assert writes(fake_podero) == []
+
+
+def test_a_page_left_open_stops_polling_after_a_while(owner, fake_podero):
+    row = start(owner, fake_podero)
+    DeviceOnboarding.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    poll = owner.get(status_url(row.ref), **HTMX)
+    assert poll.status_code == 286 and "hx-trigger" not in poll.content.decode()
+    page = owner.get(status_url(row.ref)).content.decode()
+    assert "Podero has not reported a new device yet." in page and "noscript" not in page
+    assert f'href="{status_url(row.ref)}">Check again' in page
+    assert DeviceOnboarding.objects.get().state == "waiting"  # a later check still finds the device
+
+
+def test_an_unanswered_removal_that_cannot_be_confirmed_is_checked_again_on_request(owner, fake_podero, house,
+                                                                                    monkeypatch):
+    hp, _ = house
+    fake_podero.write_error = podero.PoderoWriteTimeout("PUT timed out")
+    real_reread = fake_podero.get_device_including_deleted
+
+    def down(**kw):
+        raise podero.PoderoUnavailable("down")
+
+    monkeypatch.setattr(fake_podero, "get_device_including_deleted", down)
+    response = owner.post(remove_url("heat-pump", hp["id"]))
+    check = reverse("dashboard:device-remove-check", args=["heat-pump", hp["id"]])
+    text = html.unescape(response.content.decode())
+    assert response.status_code == 202 and "nothing will be sent again" in text and f'href="{check}"' in text
+    assert AuditEntry.objects.get(action="device_remove").outcome == "unknown"
+
+    # Podero did apply it after all: the check finds deleted_at and resolves the audit row.
+    fake_podero.write_error = None
+    fake_podero.deleted.append(hp)
+    monkeypatch.setattr(fake_podero, "get_device_including_deleted", real_reread)
+    done = owner.get(check)
+    assert done.status_code == 302
+    assert "The device was removed from your home." in html.unescape(owner.get(done["Location"]).content.decode())
+    entry = AuditEntry.objects.get(action="device_remove")
+    assert entry.outcome == "ok" and entry.resolved_at is not None
+    assert len(fake_podero.list_calls("delete_device")) == 1  # never sent again
+
+
+def test_another_homeowner_has_nothing_to_check(client, fake_podero, house, other_homeowner):
+    hp, _ = house
+    fake_podero.calls.clear()
+    intruder = Client()
+    intruder.force_login(other_homeowner)
+    response = intruder.get(reverse("dashboard:device-remove-check", args=["heat-pump", hp["id"]]))
+    assert response.status_code == 302 and fake_podero.calls == []
