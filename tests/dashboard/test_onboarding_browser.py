@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CONNECT_UI = re.compile(r".*/simulator/_sim/connect\?onboarding_session_id=.*")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -39,10 +41,8 @@ def log_in(page, base: str) -> None:
     page.wait_for_url(base + "/")
 
 
-def onboard(page, base: str, *, kind_label: str, manufacturer: str, shot: str | None = None) -> None:
-    """From the dashboard through the Connect UI and back to the dashboard."""
-    page.get_by_role("button", name="Add a device").first.click()
-    page.wait_for_url(re.compile(r".*/simulator/_sim/connect\?onboarding_session_id=.*"))  # after our hand-over
+def connect_ui(page, *, kind_label: str, manufacturer: str, shot: str | None = None) -> None:
+    """On the Connect UI: pick the kind and the manufacturer, sign in."""
     page.get_by_label(kind_label).check()
     page.get_by_role("button", name="Continue").click()
     page.select_option("#manufacturer", manufacturer)
@@ -51,11 +51,26 @@ def onboard(page, base: str, *, kind_label: str, manufacturer: str, shot: str | 
     if shot:
         page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     page.get_by_role("button", name="Sign in and connect").click()
+
+
+def start_adding(page) -> None:
+    page.get_by_role("button", name="Add a device").first.click()
+    page.wait_for_url(CONNECT_UI)  # after our hand-over page
+
+
+def onboard(page, base: str, *, kind_label: str, manufacturer: str) -> None:
+    """From the dashboard through the Connect UI and back to the dashboard."""
+    start_adding(page)
+    connect_ui(page, kind_label=kind_label, manufacturer=manufacturer)
     page.wait_for_url(re.compile(re.escape(base) + r"/(#device-[0-9a-f-]+)?$"))
 
 
 def test_add_a_device_through_the_connect_ui_shows_its_card(browser, live_server, sim, demo_homeowner):
+    """The return page is open (and polling) while the Connect UI is finished in another tab: htmx sees the
+    device appear and takes the page to the dashboard, where the new card is."""
     from playwright.sync_api import expect
+
+    from devices.models import DeviceOnboarding
 
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
@@ -66,8 +81,19 @@ def test_add_a_device_through_the_connect_ui_shows_its_card(browser, live_server
     try:
         log_in(page, live_server.url)
         expect(page.get_by_role("heading", name="Hyundai IONIQ 5")).to_have_count(0)
-        onboard(page, live_server.url, kind_label="Electric vehicle", manufacturer="Hyundai",
-                shot="onboarding-connect-ui.png")
+        start_adding(page)
+        connect_tab = context.new_page()
+        connect_tab.goto(page.url)
+        ref = DeviceOnboarding.objects.get().ref
+        page.goto(live_server.url + reverse("dashboard:device-add-status", args=[ref]))
+        expect(page.get_by_text("Waiting for Podero to add your device…")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "onboarding-waiting.png"), full_page=True)
+
+        connect_ui(connect_tab, kind_label="Electric vehicle", manufacturer="Hyundai", shot="onboarding-connect-ui.png")
+        connect_tab.wait_for_url(re.compile(re.escape(live_server.url) + r"/#device-[0-9a-f-]+$"))
+        connect_tab.close()
+
+        page.wait_for_url(re.compile(re.escape(live_server.url) + r"/#device-[0-9a-f-]+$"), timeout=15_000)
         expect(page.get_by_text("Hyundai IONIQ 5 was added to your home.")).to_be_visible()
         card = page.locator("#device-cards article").filter(has=page.get_by_role("heading", name="Hyundai IONIQ 5"))
         expect(card).to_have_count(1)
