@@ -258,6 +258,9 @@ PODERO_MAX_RPS = env.int("PODERO_MAX_RPS", default=20)
 PODERO_TOTAL_TIMEOUT = env.float("PODERO_TOTAL_TIMEOUT", default=10.0)
 # ... nor answer more than this many bytes, counted after decompression.
 PODERO_MAX_RESPONSE_BYTES = env.int("PODERO_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+# The price zone a device added through "Add a device" starts with when the home has no device yet to
+# take it from (fact sheet §3.1 lists the zones; AT = Austria day-ahead).
+PODERO_PRICE_ZONE_DEFAULT = env.str("PODERO_PRICE_ZONE_DEFAULT", default="AT")
 
 # --- Logging: one line per event, key=value, a request id on every line -----------------------
 LOGGING = {

@@ -329,7 +329,8 @@ def test_no_attention_section_when_all_is_well(client, homeowner, fake_podero):
 def test_empty_state_explains_how_to_connect_a_device(client, homeowner, fake_podero):
     html = _page(client, homeowner, fake_podero)
     assert "No devices connected yet" in html
-    assert "To connect one, use the link your energy provider sent you" in html
+    assert "Add one now: choose your device, sign in with your manufacturer account" in html
+    assert '<form method="post" action="/devices/add"' in html  # issue 13: the empty state starts onboarding
     assert '<ul class="cards">' not in html
 
 
