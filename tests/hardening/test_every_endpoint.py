@@ -2,18 +2,22 @@
 
 * every POST refuses a request without the CSRF token (form and htmx), and nothing reaches Podero;
 * each route accepts exactly the methods the list says (any other is a 405);
+* no page or partial ever shows the Podero client secret, the access token or a cue's signed secret;
 * the list is complete: a route of ours that is not in it fails the suite.
 """
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
 
+from devices import podero
 from devices.models import AuditEntry
 from tests.conftest import PASSWORD
 from tests.endpoints import (
@@ -122,3 +126,57 @@ def test_the_walk_finds_a_new_route_in_any_namespace_of_ours():
     assert set(routes) == {"dashboard:new-write", "accounts:export", "other:thing"}
     assert is_ours(routes["dashboard:new-write"]) and is_ours(routes["accounts:export"])
     assert not is_ours(routes["other:thing"])  # another namespace, and a view outside our packages
+
+
+# --- No secret or token on any page or partial ---------------------------------------------------------
+def _secrets_in(value) -> set[str]:
+    return set(re.findall(r"secret=([^&\"'\s<>]+)", repr(value)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_page_or_partial_shows_a_secret_or_token(sim, demo_homeowner, django_user_model):
+    from django.conf import settings
+
+    from simulator import clock, factories
+    from simulator.models import Device
+
+    clock.freeze()  # the cue's signed secret carries its issue time: one secret for the whole test
+    factories.require_reauth(Device.objects.get(id=sim.ev_id))
+    staff = django_user_model.objects.create_superuser(email="boss@partner.example", password=PASSWORD)
+    homeowner = Client()
+    homeowner.force_login(demo_homeowner)
+    assert homeowner.get("/").status_code == 200
+    # A real reconnect first: its audit row is on the staff pages.
+    reconnect = homeowner.post(f"/devices/electric-vehicle/{sim.ev_id}/reconnect", {"action": "0"})
+    assert reconnect.status_code == 200
+    world = SimpleNamespace(hp=sim.heat_pump_id, ev=sim.ev_id, inverter=sim.inverter_id,
+                            homeowner_pk=demo_homeowner.pk, audit_pk=AuditEntry.objects.latest("id").pk)
+    staff_client, anonymous = Client(), Client()
+    staff_client.force_login(staff)
+    clients = {HOMEOWNER: homeowner, STAFF: staff_client, ANYONE: anonymous}
+
+    pages: list[tuple[str, HttpResponse]] = []
+    for endpoint in PAGES:
+        target = endpoint.url(world)
+        for headers in ({}, HTMX) if endpoint.htmx else ({},):
+            response = clients[endpoint.who].get(target, **headers)
+            expected = (403,) if endpoint.refused else (200, 204, 286, 301, 302)
+            assert response.status_code in expected, (target, headers, response.status_code)
+            pages.append((f"{target} {headers}", response))
+    assert len(pages) >= len(PAGES)
+
+    client = podero.get_client()
+    token_entry = cache.get(client.tokens.cache_key)
+    tokens = {client.tokens.get(), token_entry["token"]}
+    raw = client.list_devices(org_id=sim.org_id, user_id=sim.user_id, kind="electric-vehicles")
+    cue_secrets = _secrets_in(raw)
+    assert cue_secrets, "the reauthentication action carries a signed secret"
+    forbidden = {settings.PODERO_CLIENT_SECRET, *tokens, *cue_secrets,
+                 *(s.split(".", 1)[-1] for s in cue_secrets)}  # the signature alone is secret too
+    assert all(len(value) >= 12 for value in forbidden)
+    for where, response in pages:
+        body = response.content.decode(errors="replace")
+        headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        for value in forbidden:
+            assert value not in body, f"a secret or token in the body of {where}"
+            assert value not in headers, f"a secret or token in the headers of {where}"
