@@ -155,3 +155,39 @@ def test_simulator_422_is_mapped_onto_the_day(owner, sim, demo_homeowner):
     assert "wed.charge_percentage" in caught.value.field_errors, caught.value.field_errors
     entry = AuditEntry.objects.order_by("-id").first()
     assert (entry.outcome, entry.upstream_status) == ("invalid", 422)
+
+
+# --- A write is sent once, whatever happens to it ------------------------------------------------------
+BOOST_FAULTS = {
+    "502": {"error_count": 1, "error_status": 502},
+    "503": {"error_count": 1, "error_status": 503},
+    "429": {"rate_limit_count": 1, "retry_after": 0},
+    "timeout-before": {"timeout_count": 1, "timeout_s": 3, "timeout_phase": "before"},
+    "timeout-after": {"timeout_count": 1, "timeout_s": 3, "timeout_phase": "after"},
+    "timeout-drop": {"timeout_count": 1, "timeout_s": 3, "timeout_phase": "drop"},
+}
+
+
+@pytest.mark.parametrize("fault", list(BOOST_FAULTS))
+def test_boost_is_never_retried(owner, sim, settings, fault):
+    """The real PoderoClient over HTTP: the GET retries (5xx, timeouts, a short 429) never apply to a POST.
+    The simulator fails the first POST .../boost; it must see exactly that one."""
+    from devices import podero
+    from simulator import faults
+    from tests.conftest import settle_background
+    from tests.resilience.helpers import wait_until
+
+    settings.PODERO_READ_TIMEOUT = 0.4
+    settings.PODERO_TOTAL_TIMEOUT = 1.2  # room for a retry, if the client (wrongly) made one
+    podero.reset_client()
+    owner.get(url("home"))  # the lists are cached: the boost's only upstream write is its own
+    settle_background()
+    stats.reset()
+    faults.configure(path=rf"electric-vehicles/{sim.ev_id}/boost$", **BOOST_FAULTS[fault])
+    response = owner.post(url("ev-boost", sim.ev_id), **HTMX)
+    assert response.status_code in (200, 202, 429)
+    faults.reset()  # wakes a stalled request, so it is counted once it has answered
+    # (Only the first POST was stalled: a retry would have been answered before our view returned.)
+    wait_until(lambda: stats.count(method="POST", path_contains="/boost") >= 1)
+    assert stats.count(method="POST", path_contains="/boost") == 1
+    assert AuditEntry.objects.filter(action="boost_start").count() == 1
