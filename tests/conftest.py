@@ -33,16 +33,25 @@ def settle_background(timeout: float = 10.0) -> None:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _run_key_prefix() -> None:
+    """Every cache key this run writes carries a prefix of its own (tests/isolation.py)."""
+    from .isolation import use_run_prefix
+
+    use_run_prefix()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings) -> None:
     """Each test starts with an empty cache of its own (allauth keeps rate limits there too), and
-    no background refresh of one test reaches into the next."""
-    from django.core.cache import cache
+    no background refresh of one test reaches into the next. Only this run's keys are deleted, never
+    the whole Redis database (with REDIS_URL set, `cache.clear()` would be FLUSHDB)."""
+    from .isolation import clear_own_keys
 
-    cache.clear()
+    clear_own_keys()
     yield
     settle_background()
-    cache.clear()
+    clear_own_keys()
 
 
 # --- Personas and the two Podero seams ------------------------------------------------------------

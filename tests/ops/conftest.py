@@ -104,8 +104,8 @@ def require_redis(url: str = REDIS_TEST_URL) -> None:
 def redis_cache() -> Iterator[SimpleNamespace]:
     """The default cache becomes the real Redis under a key prefix of this test's own.
 
-    Undone before the autouse cache fixture's teardown runs `cache.clear()` (FLUSHDB on Redis would
-    wipe other runs' keys); our own keys are deleted by prefix.
+    Undone before the autouse cache fixture's teardown (which deletes only keys under the run's own
+    prefix, tests/isolation.py); this test's keys are deleted by its prefix here.
     """
     require_redis()
     prefix = f"t6-{uuid.uuid4().hex[:12]}"

@@ -53,9 +53,9 @@ def redis_cache() -> Iterator[SimpleNamespace]:
 
     `override_settings` fires `setting_changed`, which makes Django rebuild its cache handler, so the
     `django.core.cache.cache` proxy (and every thread's connection) now resolves to django-redis.
-    The override is undone in this fixture's teardown, BEFORE the top-level autouse fixture calls
-    `cache.clear()` (which on django-redis is FLUSHDB and would wipe other runs' keys); our own keys
-    are deleted by prefix.
+    The override is undone in this fixture's teardown, before the top-level autouse fixture clears
+    the default cache (which only ever deletes keys under its own prefix, tests/isolation.py); this
+    test's keys are deleted by its prefix here.
     """
     _require_redis(REDIS_TEST_URL)
     prefix = f"t3-{uuid.uuid4().hex[:12]}"
