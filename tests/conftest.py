@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,33 @@ def settle_background(timeout: float = 10.0) -> None:
     for thread in threading.enumerate():
         if thread.name.startswith("background:"):
             thread.join(max(0.0, deadline - time.monotonic()))
+
+
+ROOT = Path(__file__).resolve().parents[1]
+_TRACKED = pytest.StashKey[dict[str, str] | None]()  # what git tracks, hashed when the run starts
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from .isolation import tracked_snapshot
+
+    session.config.stash[_TRACKED] = tracked_snapshot(ROOT)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that rewrote a tracked file fails, however its tests went (tests write under artifacts/)."""
+    from .isolation import changed_files, tracked_snapshot
+
+    before = session.config.stash.get(_TRACKED, None)
+    changed = changed_files(before, tracked_snapshot(ROOT)) if before is not None else []
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = ("the test run modified tracked files (tests must write only under artifacts/ or tmp_path; "
+                   f"`git diff` shows what changed): {', '.join(changed)}")
+        if reporter is not None:
+            reporter.write_line(f"\nERROR {message}", red=True, bold=True)
+        else:
+            print(f"ERROR {message}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,12 +4,18 @@ Every cache of the test settings gets a key prefix of this run (`RUN_PREFIX`: th
 random part), and clearing a cache between tests deletes only the keys under that prefix (SCAN by
 pattern, then DEL). Django's `cache.clear()` on django-redis is FLUSHDB: with REDIS_URL in the
 environment it would empty a whole Redis database that may hold someone else's data.
+
+Nor does the suite rewrite a file git tracks (a screenshot in docs/, a fixture): tests/conftest.py
+hashes them when the run starts and fails the run if any changed by its end.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import subprocess
 import uuid
+from pathlib import Path
 from typing import Any
 
 RUN_PREFIX = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -76,3 +82,28 @@ def clear_own_keys(cache: Any = None) -> int:
     except (RedisConnectionError, RedisTimeoutError, OSError):
         return deleted  # a Redis that is not there (the outage tests) holds nothing of ours to delete
     return deleted
+
+
+# --- No tracked file is rewritten -------------------------------------------------------------------
+def tracked_snapshot(root: Path) -> dict[str, str] | None:
+    """A content hash of every file git tracks under `root` (None outside a git checkout)."""
+    try:
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, timeout=30,
+                                check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    snapshot: dict[str, str] = {}
+    for name in filter(None, listed.decode("utf-8", "surrogateescape").split("\0")):
+        path = root / name
+        try:
+            snapshot[name] = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            snapshot[name] = "absent"  # deleted in the work tree, or a submodule
+    return snapshot
+
+
+def changed_files(before: dict[str, str] | None, after: dict[str, str] | None) -> list[str]:
+    """The tracked files whose content differs between two snapshots."""
+    if before is None or after is None:
+        return []
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))

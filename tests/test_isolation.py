@@ -62,7 +62,7 @@ def test_clearing_keeps_foreign_keys_in_the_same_and_in_another_database():
             assert clear_own_keys() == 2
             assert cache.get(f"mine-{tag}") is None and not same.exists(f"{RUN_PREFIX}:1:mine-too-{tag}")
             cache.close()
-        assert all(same.get(key) == b"precious" for key in foreign), "a foreign key in our database was deleted"
+        assert all(same.get(key) == b"precious" for key in foreign), "a foreign key in our db was deleted"
         assert other.get(foreign[0]) == b"precious", "a key in another database was deleted"
     finally:
         same.delete(*foreign)
@@ -93,3 +93,27 @@ def test_clearing_a_redis_that_is_not_there_is_a_no_op():
 
     with override_settings(CACHES=cache_config(f"redis://127.0.0.1:{free_port()}/0")):
         assert clear_own_keys() == 0
+
+
+def test_a_rewritten_tracked_file_is_noticed(tmp_path):
+    """What fails a run that rewrote, say, docs/screenshot-desktop.png (tests/conftest.py's session hooks)."""
+    import subprocess
+
+    from tests.isolation import changed_files, tracked_snapshot
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "screenshot-desktop.png").write_bytes(b"\x89PNG old")
+    (tmp_path / "README.md").write_text("readme\n")
+    git("add", "docs", "README.md")
+    before = tracked_snapshot(tmp_path)
+    assert set(before) == {"docs/screenshot-desktop.png", "README.md"}
+    (tmp_path / "artifacts").mkdir()
+    (tmp_path / "artifacts" / "screenshot-desktop.png").write_bytes(b"\x89PNG new")  # untracked: fine
+    assert changed_files(before, tracked_snapshot(tmp_path)) == []
+    (tmp_path / "docs" / "screenshot-desktop.png").write_bytes(b"\x89PNG new")
+    assert changed_files(before, tracked_snapshot(tmp_path)) == ["docs/screenshot-desktop.png"]
+    assert tracked_snapshot(tmp_path / "not-a-repo") is None
