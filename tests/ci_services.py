@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -25,7 +25,8 @@ def missing(service: str, reason: str) -> NoReturn:
     message = f"{service} is not available: {reason}"
     if in_ci():
         pytest.fail(f"CI=true and {message}. CI must provide it (make services, i.e. "
-                    "scripts/ensure-services.sh); a missing service is a failure there, not a skip.", pytrace=False)
+                    "scripts/ensure-services.sh); a missing service is a failure there, not a skip.",
+                    pytrace=False)
     pytest.skip(f"{message} (make services provides it)")
 
 
@@ -76,3 +77,23 @@ def compose_command() -> list[str]:
                                                  timeout=30).returncode == 0:
         return ["docker", "compose"]
     missing("docker-compose", "neither docker-compose nor `docker compose` is installed")
+
+
+# --- The safety net: whatever skipped a service-marked test, under CI=true it is a failure -----------
+SERVICE_MARKERS = ("redis", "celery", "browser")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Registered by tests/conftest.py. A test marked redis, celery or browser that was skipped for
+    any reason (a helper above, or a skip added later) fails the run under CI=true."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and in_ci()) or hasattr(report, "wasxfail"):
+        return
+    marks = [name for name in SERVICE_MARKERS if item.get_closest_marker(name) is not None]
+    if marks:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = (f"CI=true and this {'/'.join(marks)} test was skipped ({reason}). CI must provide "
+                           "the service (make services); a missing service is a failure there, not a skip.")

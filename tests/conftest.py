@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from .ci_services import (
+    pytest_runtest_makereport,  # noqa: F401 - the hook: under CI=true no service test skips
+)
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
 
 
