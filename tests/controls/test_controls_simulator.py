@@ -162,32 +162,42 @@ BOOST_FAULTS = {
     "502": {"error_count": 1, "error_status": 502},
     "503": {"error_count": 1, "error_status": 503},
     "429": {"rate_limit_count": 1, "retry_after": 0},
-    "timeout-before": {"timeout_count": 1, "timeout_s": 3, "timeout_phase": "before"},
-    "timeout-after": {"timeout_count": 1, "timeout_s": 3, "timeout_phase": "after"},
-    "timeout-drop": {"timeout_count": 1, "timeout_s": 3, "timeout_phase": "drop"},
+    "timeout-before": {"timeout_count": 1, "timeout_s": 5, "timeout_phase": "before"},
+    "timeout-after": {"timeout_count": 1, "timeout_s": 5, "timeout_phase": "after"},
+    "timeout-drop": {"timeout_count": 1, "timeout_s": 5, "timeout_phase": "drop"},
 }
 
 
 @pytest.mark.parametrize("fault", list(BOOST_FAULTS))
-def test_boost_is_never_retried(owner, sim, settings, fault):
+def test_boost_is_never_retried(owner, sim, settings, monkeypatch, fault):
     """The real PoderoClient over HTTP: the GET retries (5xx, timeouts, a short 429) never apply to a POST.
-    The simulator fails the first POST .../boost; it must see exactly that one."""
+    The simulator fails the first POST .../boost; it must receive exactly that one."""
     from devices import podero
     from simulator import faults
     from tests.conftest import settle_background
     from tests.resilience.helpers import wait_until
 
-    settings.PODERO_READ_TIMEOUT = 0.4
-    settings.PODERO_TOTAL_TIMEOUT = 1.2  # room for a retry, if the client (wrongly) made one
-    podero.reset_client()
-    owner.get(url("home"))  # the lists are cached: the boost's only upstream write is its own
+    owner.get(url("home"))  # the lists are cached: the boost's only upstream call is its own POST
     settle_background()
+    settings.PODERO_READ_TIMEOUT = 1.0  # shorter than the stall below ...
+    settings.PODERO_TOTAL_TIMEOUT = 3.0  # ... with room for a retry, if the client (wrongly) made one
+    podero.reset_client()
+    arrived: list[str] = []  # every request the simulator receives, counted as it arrives (a stalled one
+    real_plan = faults.plan  # is only counted by `stats` once it has answered)
+
+    def counting_plan(*, method: str, path: str) -> faults.Plan:
+        if method == "POST" and path.rstrip("/").endswith("/boost"):
+            arrived.append(path)
+        return real_plan(method=method, path=path)
+
+    monkeypatch.setattr(faults, "plan", counting_plan)
     stats.reset()
     faults.configure(path=rf"electric-vehicles/{sim.ev_id}/boost$", **BOOST_FAULTS[fault])
     response = owner.post(url("ev-boost", sim.ev_id), **HTMX)
     assert response.status_code in (200, 202, 429)
-    faults.reset()  # wakes a stalled request, so it is counted once it has answered
-    # (Only the first POST was stalled: a retry would have been answered before our view returned.)
+    assert arrived == [f"/simulator/api/partners/v2.0/org/{sim.org_id}/users/{sim.user_id}/electric-vehicles/"
+                       f"{sim.ev_id}/boost"]
+    faults.reset()  # wakes a stalled request; it is counted once it has answered
     wait_until(lambda: stats.count(method="POST", path_contains="/boost") >= 1)
-    assert stats.count(method="POST", path_contains="/boost") == 1
+    assert stats.count(method="POST", path_contains="/boost") == 1 and len(arrived) == 1
     assert AuditEntry.objects.filter(action="boost_start").count() == 1
