@@ -137,5 +137,15 @@ class FakePodero:
                 return {**copy.deepcopy(item), "deleted_at": "2026-01-01T00:00:00Z", "lifecycle_state": "deleted"}
         return copy.deepcopy(self._find(user_id, kind, device_id))
 
+    def start_auth_session(self, *, user_id: str, kind: str, device_id: str, success_url: str,
+                           cancel_url: str, org_id: str | None = None) -> str:
+        self._check("start_auth_session", kind, str(device_id), write=True)
+        self._find(user_id, kind, device_id)
+        return f"https://manufacturer.example/connect/{device_id}"
+
+    def resolve_action(self, *, url: str, success_url: str, cancel_url: str) -> str:
+        self._check("resolve_action", url.split("?", 1)[0], write=True)
+        return "https://manufacturer.example/connect/resolve"
+
     def list_calls(self, name: str) -> list[tuple[str, ...]]:
         return [c for c in self.calls if c[0] == name]

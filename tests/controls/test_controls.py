@@ -7,8 +7,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from django.core.cache import cache
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -215,12 +215,6 @@ def test_boost_upstream_failure_is_not_an_error_page(home):
     assert response.status_code == 200
     assert "Your change was not saved: Podero is not reachable." in response.content.decode()
     assert last_audit().outcome == "failed" and last_audit().upstream_status == 503
-
-
-def test_boost_is_never_retried(home):
-    home.fake.write_error = podero.PoderoTimeout("timed out")
-    home.client.post(url("ev-boost", home.ev["id"]), **HTMX)
-    assert len(home.fake.list_calls("start_boost")) == 1
 
 
 # --- Charge deadline -------------------------------------------------------------------------------
@@ -581,11 +575,15 @@ def test_the_eleventh_write_in_a_minute_is_429(home):
 
 def test_the_rate_limit_is_per_homeowner(home, other_homeowner, fake_podero):
     ev = fake_podero.add(other_homeowner.podero.podero_user_id, "electric-vehicles", payloads.electric_vehicle())
-    for _ in range(services.WRITE_LIMIT + 1):
-        home.client.post(url("optimization", "heat-pump", home.hp["id"]), {"active": "0"})
+    statuses = [home.client.post(url("optimization", "heat-pump", home.hp["id"]), {"active": "0"}).status_code
+                for _ in range(services.WRITE_LIMIT + 1)]
+    assert statuses == [302] * services.WRITE_LIMIT + [429]  # the first homeowner WAS limited ...
+    assert home.client.post(url("ev-boost", home.ev["id"])).status_code == 429  # ... on every device
+    assert home.writes() == [("update_device", "heat-pumps", home.hp["id"])] * services.WRITE_LIMIT
     other = Client()
     other.force_login(other_homeowner)
-    assert other.post(url("ev-boost", ev["id"])).status_code == 302
+    assert other.post(url("ev-boost", ev["id"])).status_code == 302  # ... and the second one is not
+    assert home.writes()[-1] == ("start_boost", ev["id"])
 
 
 # --- Admin -----------------------------------------------------------------------------------------

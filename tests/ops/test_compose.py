@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci_services import compose_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _compose() -> list[str]:
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    pytest.skip("docker-compose is not installed")
+    return compose_command()  # skipped without it on a developer's machine, a failure under CI=true
 
 
 def _env_file(tmp_path: Path) -> Path:
