@@ -25,6 +25,7 @@ class World(Protocol):
     inverter: str
     homeowner_pk: int
     audit_pk: int
+    onboarding_ref: str  # the homeowner's own "Add a device" session (ours, not Podero's id)
 
 
 HOMEOWNER, STAFF, ANYONE = "homeowner", "staff", "anyone"
@@ -77,6 +78,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("dashboard:home", HOMEOWNER, GET, htmx=True),
     Endpoint("dashboard:home", HOMEOWNER, GET, label="refresh", query="refresh=1", htmx=True),
     Endpoint("dashboard:healthz", ANYONE, GET),
+    Endpoint("dashboard:brand-css", ANYONE, GET),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("heat-pump", "hp"), label="heat-pump"),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("electric-vehicle", "ev"), label="ev"),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("inverter", "inverter"), label="inverter"),
@@ -96,6 +98,12 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("dashboard:ev-deadline", HOMEOWNER, BOTH, _ev, htmx=True,
              data={"enabled": "1", "minimum_charge_limit": "70", "charge_deadline_at": "06:30"}),
     Endpoint("dashboard:ev-schedule", HOMEOWNER, BOTH, _ev, htmx=True, data=SCHEDULE),
+    # --- Adding and removing devices
+    Endpoint("dashboard:device-add", HOMEOWNER, POST),
+    Endpoint("dashboard:device-add-status", HOMEOWNER, GET, lambda w: {"ref": w.onboarding_ref}, htmx=True),
+    Endpoint("dashboard:device-add-cancelled", HOMEOWNER, GET, lambda w: {"ref": w.onboarding_ref}),
+    Endpoint("dashboard:device-remove", HOMEOWNER, BOTH, _device("inverter", "inverter")),
+    Endpoint("dashboard:device-remove-check", HOMEOWNER, GET, _device("inverter", "inverter")),
     # --- Partner staff: our admin pages and the admin of our models
     Endpoint("admin:login", ANYONE, BOTH),
     Endpoint("admin:index", STAFF, BOTH),

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import include, path
 
 from devices import podero
-from devices.models import AuditEntry
+from devices.models import AuditEntry, DeviceOnboarding
 from tests.conftest import PASSWORD
 from tests.endpoints import (
     ANYONE,
@@ -53,7 +53,13 @@ def world(home) -> SimpleNamespace:
     entry = AuditEntry.objects.create(user=home.user, user_email=home.user.email, action="boost_start",
                                       device_kind="electric-vehicles", device_id=home.ev["id"], outcome="ok")
     return SimpleNamespace(hp=home.hp["id"], ev=home.ev["id"], inverter=home.inverter["id"],
-                           homeowner_pk=home.user.pk, audit_pk=entry.pk)
+                           homeowner_pk=home.user.pk, audit_pk=entry.pk, onboarding_ref=_onboarding(home.user))
+
+
+def _onboarding(user) -> str:
+    """A finished (expired) "Add a device" session of this homeowner: its pages need no upstream call."""
+    return str(DeviceOnboarding.objects.create(user=user, podero_user_id=user.podero.podero_user_id,
+                                               state=DeviceOnboarding.State.EXPIRED).ref)
 
 
 def _login(client: Client, endpoint: Endpoint, homeowner, staff) -> Client:
@@ -149,7 +155,8 @@ def test_no_page_or_partial_shows_a_secret_or_token(sim, demo_homeowner, django_
     reconnect = homeowner.post(f"/devices/electric-vehicle/{sim.ev_id}/reconnect", {"action": "0"})
     assert reconnect.status_code == 200
     world = SimpleNamespace(hp=sim.heat_pump_id, ev=sim.ev_id, inverter=sim.inverter_id,
-                            homeowner_pk=demo_homeowner.pk, audit_pk=AuditEntry.objects.latest("id").pk)
+                            homeowner_pk=demo_homeowner.pk, audit_pk=AuditEntry.objects.latest("id").pk,
+                            onboarding_ref=_onboarding(demo_homeowner))
     staff_client, anonymous = Client(), Client()
     staff_client.force_login(staff)
     clients = {HOMEOWNER: homeowner, STAFF: staff_client, ANYONE: anonymous}
