@@ -2,7 +2,7 @@
 
 POST /_sim/clock          {"frozen_at": iso | null} or {"advance_s": n}    GET shows it
 POST /_sim/faults         faults.configure(**body); {"reset": true} first   GET shows them
-GET  /_sim/stats          stats.snapshot();  POST /_sim/stats/reset
+GET  /_sim/stats          stats.snapshot() (?detail=1: per second and per user too);  POST /_sim/stats/reset
 POST /_sim/config         {"token_ttl_s": n, "boost_delay_s": n}
 POST /_sim/devices/{id}/plug    {"plugged_in": bool}
 POST /_sim/devices/{id}/reauth  -> {"cue_id": ...}
@@ -82,7 +82,7 @@ def sim_faults(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_GET
 def sim_stats(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(stats.snapshot())
+    return JsonResponse(stats.snapshot(detail=request.GET.get("detail") == "1"))
 
 
 @csrf_exempt
