@@ -30,3 +30,6 @@ STORAGES = {
 
 # The worker of this run consumes its own queue, so two runs (or a developer's worker) never mix.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_QUEUE", "celery")
+
+# bench/apps.py: with BENCH_TASK_LOG=1 the workers note every task they run (bench/scale.py times the jobs).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]  # noqa: F405
