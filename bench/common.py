@@ -187,6 +187,11 @@ class Run:
     def cleanup(self) -> None:
         if self.stack is not None:
             self.stack.close()
+        keep = os.environ.get("BENCH_KEEP_LOGS")  # a folder: the run's process logs are copied there first
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for log in self.workdir.glob("*.log"):
+                shutil.copy(log, Path(keep) / log.name)
         delete_keys(self.rc, f"{self.prefix}:*")
         for key in (self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"):
             self.rc.delete(key)

@@ -30,7 +30,6 @@ from typing import Any
 import gevent
 from locust import HttpUser, constant, events, task
 from locust.env import Environment
-from locust.exception import StopUser
 
 POLL_S = 30.0
 VERSION_RE = re.compile(r'id="device-cards"[^>]*hx-get="/\?v=([0-9a-f]+)"')
@@ -55,7 +54,7 @@ class Dashboard(HttpUser):
     def on_start(self) -> None:
         self.tab = next(SLOTS)
         sessions = CONFIG["sessions"]
-        self.session = sessions[self.tab % len(sessions)]
+        self.session = sessions[self.tab]  # one tab per homeowner; the runner never starts more than --users
         self.client.cookies.set("sessionid", self.session["sessionid"], domain="127.0.0.1")
         self.version: str | None = None
         self.shown: float | None = None
@@ -88,8 +87,10 @@ class Dashboard(HttpUser):
     @task
     def poll(self) -> None:
         if self.closes_at is not None and time.time() >= self.closes_at:
-            CLOSED[self.tab] = time.time()
-            raise StopUser()
+            # The tab is closed: it asks nothing more. (Not StopUser: Locust would start a new user, a new tab.)
+            CLOSED.setdefault(self.tab, time.time())
+            gevent.sleep(3600)
+            return
         wait = self.next_at - time.monotonic()
         if self.closes_at is not None:
             wait = min(wait, self.closes_at - time.time())
@@ -128,7 +129,7 @@ def main() -> int:
         "started": CONFIG["started"], "ended": time.time(), "records": RECORDS,
         "seen": {str(k): v for k, v in SEEN.items()}, "closed": {str(k): v for k, v in CLOSED.items()},
         "opened": {str(k): v for k, v in OPENED.items()},
-        "tabs": {str(i): CONFIG["sessions"][i % len(CONFIG["sessions"])]["user"] for i in range(args.users)},
+        "tabs": {str(i): CONFIG["sessions"][i]["user"] for i in OPENED},
         "locust": {"requests": stats.num_requests, "failures": stats.num_failures,
                    "p50_ms": stats.get_response_time_percentile(0.5),
                    "p95_ms": stats.get_response_time_percentile(0.95)},
