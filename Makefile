@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 
-.PHONY: run test install services worker simulator bench check clean
+.PHONY: run test install services worker simulator bench bench-history check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) || exit 1; \
@@ -42,6 +42,10 @@ simulator: install
 
 bench: install services
 	$(PY) bench/run.py
+
+## The history pages: warm throughput against a bare page, the cold dashboard with its savings region
+bench-history: install services
+	$(PY) bench/history.py
 
 check: install
 	$(PY) manage.py check

@@ -38,7 +38,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -177,26 +178,30 @@ def delete_keys(redis_client: Any, pattern: str, keep: Callable[[str], bool] = l
     return n
 
 
-# --- the run -----------------------------------------------------------------------------------
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 minute of polling and shorter load phases")
-    parser.add_argument("--minutes", type=float, default=None, help="minutes of dashboard polling (default 5)")
-    parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per API request")
-    parser.add_argument("--threads", type=int, default=4, help="concurrent clients in the warm phase")
-    args = parser.parse_args()
-    minutes = args.minutes if args.minutes is not None else (1.0 if args.quick else 5.0)
-    minutes = max(0.5, min(minutes, 60.0))
-    load_s = 5.0 if args.quick else 15.0
+# --- the stack ---------------------------------------------------------------------------------
+class Running:
+    """A started stack: the web's and the simulator's addresses, Redis, the run's key prefix."""
 
+    def __init__(self, base: str, sim: str, rc: Any, prefix: str) -> None:
+        self.base, self.sim, self.rc, self.prefix = base, sim, rc, prefix
+
+
+class RedisDown(RuntimeError):
+    pass
+
+
+@contextmanager
+def running_stack(latency_ms: int) -> Iterator[Running]:
+    """Start the simulator, gunicorn and a worker on free ports (bench/README.md); stop them, delete the
+    run's Redis keys and its temporary directory on the way out, however it ends."""
     import redis
 
     rc = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
         rc.ping()
     except redis.RedisError as exc:
-        print(f"Redis is not reachable at {REDIS_URL} ({exc}); start it (make services) and try again.")
-        return 2
+        raise RedisDown(f"Redis is not reachable at {REDIS_URL} ({exc}); start it (make services) and try again.") \
+            from exc
 
     run_id = uuid.uuid4().hex[:8]
     prefix, queue = f"bench-{run_id}", f"bench-{run_id}"
@@ -227,13 +232,12 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
     stack = Stack(workdir, env)
-    started = time.monotonic()
     try:
         print(f"Setting up in {workdir} (web :{web_port}, simulator :{sim_port}, Redis db 13 prefix {prefix})")
         stack.run("migrate", "--no-input", "-v", "0")
         stack.run("seed_demo")
         stack.start("simulator", [PY, "manage.py", "runsimulator", f"127.0.0.1:{sim_port}",
-                                  "--latency-ms", str(args.latency_ms)])
+                                  "--latency-ms", str(latency_ms)])
         stack.start("web", [str(Path(PY).with_name("gunicorn")), "dashboard.wsgi", "-c", "gunicorn.conf.py"])
         node = f"{queue}@127.0.0.1"
         stack.start("worker", [str(Path(PY).with_name("celery")), "-A", "dashboard", "worker", "--pool=threads",
@@ -242,17 +246,38 @@ def main() -> int:
         wait_http(f"{sim}/_sim/stats", stack)
         wait_http(f"{base}/healthz", stack)
         wait_worker(stack, node)
-        session = login(base)
-        results = measure(args, session, base, sim, rc, prefix, minutes, load_s)
-        report(results, args.latency_ms, minutes)
-        print(f"\nTotal run time {time.monotonic() - started:.0f} s.")
-        return 0
+        yield Running(base, sim, rc, prefix)
     finally:
         stack.close()
         delete_keys(rc, f"{prefix}:*")
         for key in (queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"):
             rc.delete(key)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- the run -----------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 minute of polling and shorter load phases")
+    parser.add_argument("--minutes", type=float, default=None, help="minutes of dashboard polling (default 5)")
+    parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per API request")
+    parser.add_argument("--threads", type=int, default=4, help="concurrent clients in the warm phase")
+    args = parser.parse_args()
+    minutes = args.minutes if args.minutes is not None else (1.0 if args.quick else 5.0)
+    minutes = max(0.5, min(minutes, 60.0))
+    load_s = 5.0 if args.quick else 15.0
+
+    started = time.monotonic()
+    try:
+        with running_stack(args.latency_ms) as run:
+            session = login(run.base)
+            results = measure(args, session, run.base, run.sim, run.rc, run.prefix, minutes, load_s)
+            report(results, args.latency_ms, minutes)
+            print(f"\nTotal run time {time.monotonic() - started:.0f} s.")
+            return 0
+    except RedisDown as exc:
+        print(exc)
+        return 2
 
 
 def sim_stats(sim: str) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import bisect
 import contextvars
 import csv
+import functools
+import hashlib
 import io
 import math
 import zoneinfo
@@ -26,8 +28,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import formats
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from devices import services
 from devices.schemas import ChargingSession, Device, SavingsReport, SessionPage, TimeSeries
@@ -53,14 +55,29 @@ class RangeError(ValueError):
 
 
 # --- Numbers, money and time in the homeowner's language and zone ---------------------------------
+@functools.lru_cache(maxsize=16)
+def _separators(language: str) -> tuple[str, str, int]:
+    """(decimal, thousands, group size) of a language, as Django's formats name them."""
+    grouping = formats.get_format("NUMBER_GROUPING", language, use_l10n=True)
+    return (str(formats.get_format("DECIMAL_SEPARATOR", language, use_l10n=True)),
+            str(formats.get_format("THOUSAND_SEPARATOR", language, use_l10n=True)),
+            grouping if isinstance(grouping, int) and grouping > 0 else 3)
+
+
 def number(value: float | None, places: int = 1) -> str:
-    """Rounded half up (Django's number_format truncates), then formatted for the active language."""
+    """Rounded half up (Django's number_format truncates), grouped and separated as the active language
+    writes numbers ("1,234.5"; German "1.234,5"). A table draws thousands of them: no Decimal per cell."""
     if value is None or not math.isfinite(value):
         return "–"
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)
-    return formats.number_format(rounded, places, use_l10n=True, force_grouping=True)
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):.{places}f}"
+    whole, _dot, fraction = text.partition(".")
+    decimal_sep, thousands, group = _separators(get_language() or settings.LANGUAGE_CODE)
+    if len(whole) > group:
+        head = len(whole) % group or group
+        whole = whole[:head] + "".join(thousands + whole[i:i + group] for i in range(head, len(whole), group))
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{whole}{decimal_sep}{fraction}" if fraction else f"{sign}{whole}"
 
 
 def money(eur: float | None) -> str:
@@ -418,6 +435,8 @@ def _summary(series: Series, shown: list[float | None], rng: HistoryRange) -> st
         return _("%(name)s: %(total)s in all.") % {
             "name": series.label, "total": f"{number(sum(values), 1)}\u00a0{series.unit}"}
     if series.kind == "bands":
+        if sum(values) <= 0:
+            return _("No charging in this period.")
         return _("Charging for %(time)s.") % {"time": duration_text(timedelta(hours=sum(values)))}
     return _("%(name)s from %(lo)s to %(hi)s.") % {
         "name": series.label, "lo": f"{number(min(values), series.places)}\u00a0{series.unit}",
@@ -518,7 +537,17 @@ def saved_in(report: SavingsReport | None) -> Saved:
     return Saved(eur, eur / baseline * 100 if rated and baseline > 0 else None)
 
 
-def saved_words(saved: Any, *, period: str = "") -> str:
+MAX_SHOWN_PERCENT = 100  # more than the whole baseline cost (an exporting inverter's): shown as € only
+
+
+def _share(saved: Any) -> str | None:
+    percent = getattr(saved, "percent", None)
+    if percent is None or not 0 < percent <= MAX_SHOWN_PERCENT:
+        return None
+    return f"{number(percent, 0)}\u00a0%"
+
+
+def saved_words(saved: Any) -> str:
     """One cell or sentence: "€ 12.34 (18 %)", "nothing yet", or "not known yet" — never "€ 0.00"."""
     if saved is None or getattr(saved, "eur", None) is None:
         return _("not known yet")
@@ -526,9 +555,8 @@ def saved_words(saved: Any, *, period: str = "") -> str:
         return _("nothing yet")
     if saved.eur < 0:
         return _("%(amount)s more than without Podero") % {"amount": money(-saved.eur)}
-    if saved.percent is not None and saved.percent > 0:
-        return f"{money(saved.eur)} ({number(saved.percent, 0)}\u00a0%)"
-    return money(saved.eur)
+    share = _share(saved)
+    return f"{money(saved.eur)} ({share})" if share else money(saved.eur)
 
 
 def headline(saved: Any) -> str:
@@ -538,9 +566,9 @@ def headline(saved: Any) -> str:
                  "measured them.")
     if round(saved.eur, 2) <= 0:
         return _("Podero has not saved you anything yet this month.")
-    if saved.percent is not None and saved.percent > 0:
+    if share := _share(saved):
         return _("Podero saved you %(amount)s (%(percent)s) this month.") % {
-            "amount": money(saved.eur), "percent": f"{number(saved.percent, 0)}\u00a0%"}
+            "amount": money(saved.eur), "percent": share}
     return _("Podero saved you %(amount)s this month.") % {"amount": money(saved.eur)}
 
 
@@ -555,11 +583,14 @@ def period_headline(saved: Saved, rng: HistoryRange) -> str:
     if saved.nothing:
         return _("Podero saved nothing in this period.")
     if saved.eur is not None and saved.eur < 0:
+        if rng.kind in ("day", "week"):
+            return _("In this period, energy cost %(amount)s more than it would have without Podero: Podero "
+                     "moves energy into cheaper hours, sometimes into the next period.") % {"amount": money(-saved.eur)}
         return _("In this period, energy cost %(amount)s more than it would have without Podero.") % {
             "amount": money(-saved.eur)}
-    if saved.percent is not None and saved.percent > 0:
+    if share := _share(saved):
         return _("Podero saved you %(amount)s (%(percent)s) in this period.") % {
-            "amount": money(saved.eur), "percent": f"{number(saved.percent, 0)}\u00a0%"}
+            "amount": money(saved.eur), "percent": share}
     return _("Podero saved you %(amount)s in this period.") % {"amount": money(saved.eur)}
 
 
@@ -617,7 +648,6 @@ def sessions_window(now: datetime | None = None) -> tuple[date, date]:
 class HistoryPage:
     device: Device
     range: HistoryRange
-    charts: list[charts.Chart] = field(default_factory=list)
     saved: Saved = field(default_factory=lambda: Saved(None, None))
     sessions: SessionPage | None = None
     pending: bool = False  # nothing fresh cached: the page loads the region after itself
@@ -625,6 +655,19 @@ class HistoryPage:
     error: str | None = None  # Podero could not be reached: the data shown (if any) is last known
     fetched_at: datetime | None = None
     message: str | None = None  # a range the API refused
+    digests: tuple[str | None, ...] = ()  # of the payloads drawn: what a rendered region is keyed by
+    series: TimeSeries | None = None
+    _charts: list[charts.Chart] | None = None
+
+    @property
+    def charts(self) -> list[charts.Chart]:
+        """Drawn on first use only: a page whose rendered region is cached never draws them."""
+        if self._charts is None:
+            built = build_charts(self.device.api_kind, self.series, self.range) if self.series is not None else []
+            for index, chart in enumerate(built):
+                chart.uid = f"chart-{chart.key}-{index}"
+            self._charts = built
+        return self._charts
 
     @property
     def has_data(self) -> bool:
@@ -676,17 +719,19 @@ def build_history(*, link: Any, device: Device, rng: HistoryRange, cached_only: 
         page.pending = True
         return page
     data, savings = results["data"], results["savings"]
+    page.digests = tuple(r.digest for r in results.values())
     page.error = data.error or savings.error
     stamps = [r.fetched_at for r in results.values() if r.fetched_at is not None]
     page.fetched_at = datetime.fromtimestamp(min(stamps), UTC) if stamps else None
     series: TimeSeries | None = data.value
     page.no_data = series is not None and (series.no_data or not series.points)
-    page.charts = build_charts(kind, series, rng) if series is not None else []
-    for index, chart in enumerate(page.charts):
-        chart.uid = f"chart-{chart.key}-{index}"
+    page.series = series
     page.saved = saved_in(savings.value)
-    if "sessions" in results:
-        page.sessions = results["sessions"].value
+    if "sessions" in results and results["sessions"].value is not None:
+        # The API pages by UTC day; the range is local days: keep the sessions plugged in within it.
+        sessions = results["sessions"].value
+        page.sessions = replace(sessions, items=[s for s in sessions.items
+                                                 if s.plug_in and rng.start <= s.plug_in < rng.end])
     return page
 
 
@@ -704,6 +749,21 @@ def links(path: str, rng: HistoryRange) -> dict[str, Any]:
         "load": url(rng), "query": urlencode(rng.query),
         "min": rng.earliest.isoformat(), "max": rng.today.isoformat(),
     }
+
+
+REGION_KEY = "history-region:v1:{}"
+REGION_TTL_S = 10 * 60
+
+
+def region_key(page: HistoryPage, *, path: str, language: str) -> str | None:
+    """The cache key of the rendered history region: everything it is drawn from. None when it must
+    be rendered every time (pending, a message, or data shown with the age of an outage)."""
+    if page.pending or page.message or page.error or not page.digests or None in page.digests:
+        return None
+    zone = getattr(page.range.zone, "key", str(page.range.zone))
+    parts = (language, zone, path, page.range.kind, page.range.first, page.range.today, page.device.id,
+             page.device.kind, page.digests)
+    return REGION_KEY.format(hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest())
 
 
 def chart_csv(page: HistoryPage, key: str) -> tuple[list[str], list[list[str]]] | None:

@@ -167,8 +167,8 @@ def ev_session_detail(request: HttpRequest, link: Any, device_id: Any, day: str,
         device = _device(link, "electric-vehicle", device_id)
     except podero.PoderoError as exc:
         return _problem(request, exc)
-    first, last = history.sessions_window(_now())
-    if not first <= plugged_on <= last:
+    first, _last = history.sessions_window(_now())
+    if plugged_on < first:  # older than the list goes back: no call for it
         raise Http404("outside the sessions window")
     session, error = history.find_session(link=link, device=device, day=plugged_on, session_id=session_id)
     if session is None:

@@ -9,10 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -108,15 +112,28 @@ def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) ->
     context = {"device": device, "page": page, "rng": page.range, "zone": zone,
                "links": history.links(request.path, page.range),
                "csv_base": reverse("dashboard:history-csv", kwargs={"kind": device.slug, "device_id": device.id})}
+    region = _history_region(request, page, context)
     if request.htmx:
-        response = render(request, "dashboard/device_detail.html#history", context, status=status)
+        response = HttpResponse(region, status=status)
     else:
         overview = services.device_overview(link=link, kinds=(api_kind,))
-        context.update(error=error, overview=overview,
+        context.update(error=error, overview=overview, history_region=region, card=cards.render_cards(request, [device])[0],
                        extra_rows=sorted(device.extra.items()))
         response = render(request, "dashboard/device_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _history_region(request: HttpRequest, page: Any, context: dict[str, Any]) -> str:
+    """The history region's HTML, from the cache when the same data was drawn for the same viewer
+    and range before (a warm page renders no chart template at all)."""
+    key = history.region_key(page, path=request.path, language=get_language() or "en")
+    html = cache.get(key) if key else None
+    if not isinstance(html, str):
+        html = render_to_string("dashboard/device_detail.html#history", context, request=request)
+        if key:
+            cache.set(key, html, history.REGION_TTL_S)
+    return mark_safe(html)  # noqa: S308 - our own template's output, cached as rendered
 
 
 @require_GET

@@ -50,7 +50,8 @@ SESSION_LIMIT_MAX = 200  # the API's page size limit (addendum §1a)
 MAX_RANGE = timedelta(days=5 * 366)  # no page asks for more; a longer range is a crafted URL
 SUMMARY_PERIODS = ("this_month", "last_month", "last_year")
 
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="podero-history")
+# One savings call per device and month, all at once: 3 months x up to 5 devices in one round trip.
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="podero-history")
 
 
 class HistoryRangeInvalid(ValueError):
@@ -63,6 +64,7 @@ class HistoryResult[T]:
     fetched_at: float | None = None  # epoch seconds of the data shown; None = never loaded
     error: str | None = None  # why fresh data could not be had, in plain words
     pending: bool = False  # asked with `cached_only` and nothing fresh was cached: load it afterwards
+    digest: str | None = None  # the payload's content hash: the same data gives the same digest
 
     @property
     def age_s(self) -> float | None:
@@ -103,7 +105,8 @@ def _read[T](
             entry = read_entry(key)  # last-known data, however old, with the reason it is old
     if entry is None:
         return HistoryResult(value=None, error=error)
-    return HistoryResult(value=parse(entry["items"]), fetched_at=entry["fetched_at"], error=error)
+    return HistoryResult(value=parse(entry["items"]), fetched_at=entry["fetched_at"], error=error,
+                         digest=entry.get("digest"))
 
 
 def _lifetimes(end: datetime, now: datetime) -> tuple[float, float]:
