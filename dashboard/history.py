@@ -251,6 +251,14 @@ RANGE_LABELS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month
                 "year": gettext_lazy("Year")}
 
 
+STEP_LABELS = {
+    "day": (gettext_lazy("Previous day"), gettext_lazy("Next day")),
+    "week": (gettext_lazy("Previous week"), gettext_lazy("Next week")),
+    "month": (gettext_lazy("Previous month"), gettext_lazy("Next month")),
+    "year": (gettext_lazy("Previous year"), gettext_lazy("Next year")),
+}
+
+
 def make_range(kind: str, anchor: date, zone: tzinfo, today: date) -> HistoryRange:
     if kind == "week":
         first = anchor - timedelta(days=anchor.weekday())
@@ -742,7 +750,9 @@ def links(path: str, rng: HistoryRange) -> dict[str, Any]:
         return None if r is None else f"{path}?{urlencode({**r.query, 'load': '1'})}"
 
     today = make_range(rng.kind, rng.today, rng.zone, rng.today)
+    previous_label, next_label = STEP_LABELS[rng.kind]
     return {
+        "previous_label": str(previous_label), "next_label": str(next_label),
         "previous": url(rng.previous), "next": url(rng.next),
         "today": None if rng.holds_today else url(today),
         "kinds": [(kind, str(RANGE_LABELS[kind]), url(rng.switched(kind)), kind == rng.kind) for kind in RANGES],

@@ -15,8 +15,10 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -114,7 +116,9 @@ def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) ->
                "csv_base": reverse("dashboard:history-csv", kwargs={"kind": device.slug, "device_id": device.id})}
     region = _history_region(request, page, context)
     if request.htmx:
-        response = HttpResponse(region, status=status)
+        announce = format_html('<p id="history-status" class="visually-hidden" role="status" hx-swap-oob="true">'
+                               '{}</p>', _("Showing %(period)s") % {"period": page.range.title})
+        response = HttpResponse(region + announce, status=status)
     else:
         overview = services.device_overview(link=link, kinds=(api_kind,))
         context.update(error=error, overview=overview, history_region=region, card=cards.render_cards(request, [device])[0],

@@ -90,9 +90,13 @@ def test_history_with_javascript(browser, live_server, sim, demo_homeowner, froz
         rows = page.locator(".chart--consumption .data-table tbody tr")
         assert rows.count() == 92
 
-        # The picker: choosing "Week" swaps the region at once (htmx on change).
+        assert page.evaluate("document.activeElement.id") == "range-prev"  # the focus stays where it was
+        assert "Showing Sunday" in page.locator("#history-status").text_content()  # and the change is announced
+
+        # The picker: "Week", then Show, swaps the region (htmx on the GET form).
+        page.check("#range-kind-week")
         with page.expect_response(lambda r: "range=week" in r.url):
-            page.click("label.range-picker__kind:has(input[value=week])")
+            page.click("#range-show")
         page.wait_for_function("document.querySelector('#history-title').textContent.includes('Week of')")
         assert page.evaluate("window.__notReloaded === true")
 
