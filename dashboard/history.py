@@ -185,10 +185,10 @@ class HistoryRange:
             first = self.first + timedelta(days=7 * steps)
         else:
             first = _add_months(self.first, steps * (1 if self.kind == "month" else 12))
-        if first > self.today or first + timedelta(days=366) < self.earliest:
-            return None
         moved = replace(self, first=first)
-        return moved if moved.after_last > self.earliest else None
+        if first > self.today or moved.after_last <= self.earliest:
+            return None  # nothing after today; nothing before the history the picker offers
+        return moved
 
     @property
     def previous(self) -> HistoryRange | None:
@@ -220,10 +220,6 @@ class HistoryRange:
         if self.kind == "month":
             return date_text(self.first, "YEAR_MONTH_FORMAT")
         return str(self.first.year)
-
-    @property
-    def kind_label(self) -> str:
-        return str(RANGE_LABELS[self.kind])
 
     @property
     def dst_change(self) -> bool:
@@ -395,6 +391,11 @@ def _specs(kind: str, rng: HistoryRange) -> list[tuple[str, Any, list[tuple[str,
                   Series("export_power_to_grid_w", "line", "series--grid",
                          gettext_lazy("Grid (+ export, − import)"), "kW", 1 / 1000, 2, "grid_w")]),
     ]), consumption]
+
+
+def chart_keys(kind: str) -> list[str]:
+    """The charts a device kind has (what a CSV address may ask for)."""
+    return [key for key, _title, _panels in _specs(kind, make_range("day", date(2026, 1, 1), UTC, date(2026, 1, 1)))]
 
 
 def _row_label(bucket: Bucket, rng: HistoryRange) -> str:

@@ -87,10 +87,12 @@ def history_csv(request: HttpRequest, link: Any, kind: str, device_id: Any) -> H
         rng = history.parse_range(request.GET.get("range"), request.GET.get("date"), zone, now=_now())
     except history.RangeError as exc:
         return render(request, "dashboard/history_problem.html", {"error": str(exc)}, status=400)
+    key = request.GET.get("chart", "")
+    if key not in history.chart_keys(device.api_kind):
+        raise Http404("no such chart")  # before any history call
     page = history.build_history(link=link, device=device, rng=rng)
     if page.message:
         return render(request, "dashboard/history_problem.html", {"error": page.message}, status=400)
-    key = request.GET.get("chart", "")
     if not page.charts and page.error:
         return render(request, "dashboard/history_problem.html", {"error": page.error}, status=503)
     table = history.chart_csv(page, key)

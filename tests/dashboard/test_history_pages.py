@@ -171,8 +171,20 @@ def test_a_malformed_or_missing_page_is_404(client, owner, sim, page):
     assert client.get(f"/devices/electric-vehicle/{sim.ev_id}/sessions/?page={page}").status_code == 404
 
 
-def test_a_chart_that_does_not_exist_is_404(client, owner, sim):
+def test_a_chart_that_does_not_exist_is_404_without_a_call(client, owner, sim):
+    services.device_list(link=owner.podero)
+    stats.reset()
     assert client.get(f"/devices/heat-pump/{sim.heat_pump_id}/history.csv?chart=nope").status_code == 404
+    assert client.get(f"/devices/heat-pump/{sim.heat_pump_id}/history.csv?chart=battery").status_code == 404
+    assert history_calls() == 0
+
+
+def test_a_cars_week_lists_its_sessions_of_that_week(client, owner, sim):
+    html = text(client.get(f"/devices/electric-vehicle/{sim.ev_id}/?range=week&date=2026-06-10&load=1"))
+    section = html.split('id="range-sessions-title"')[1]
+    plugged = re.findall(r'sessions/\d{4}-\d\d-\d\d/[^/"]+/">(\d\d)/(\d\d)/2026 \d\d:\d\d</a>', section)
+    assert plugged and all((m, d) >= ("06", "08") and (m, d) <= ("06", "14") for m, d in plugged)
+    assert 'href="/devices/electric-vehicle/' in section and "All charging sessions" in section
 
 
 def test_every_new_route_is_get_only_and_needs_a_login(client, owner, sim):
