@@ -326,6 +326,9 @@ def test_a_chart_as_csv(client, owner, sim):
     page = text(client.get(f"/devices/heat-pump/{sim.heat_pump_id}/?range=day&date=2026-10-25&load=1",
                            headers={"Accept-Language": "de"}))
     assert re.search(r"<td>\d+,\d\d kWh</td>", page)  # while the page itself speaks German numbers
+    svg = page.split('class="chart__frame"')[1].split("</figure>")[0]
+    assert re.search(r'(x|y|width|height)="-?\d+,\d', svg) is None  # ... but not its SVG coordinates
+    assert re.search(r'<rect x="\d+(\.\d+)?" y="\d+(\.\d+)?"', svg)
 
 
 def test_sessions_as_csv(client, owner, sim):
