@@ -299,3 +299,49 @@ def sim_stats(sim: str, *, detail: bool = False) -> dict[str, Any]:
 
 def mark(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
+
+
+@dataclass
+class DemoStack:
+    """The demo stack of one run: its Run (keys, processes), the web's and the simulator's base URLs."""
+
+    run: Run
+    base: str
+    sim: str
+
+    @property
+    def rc(self) -> Any:
+        return self.run.rc
+
+    @property
+    def prefix(self) -> str:
+        return self.run.prefix
+
+
+@contextlib.contextmanager
+def demo_stack(latency_ms: int) -> Iterator[DemoStack | None]:
+    """Migrate and seed a SQLite database, start the simulator (with `latency_ms` per request), gunicorn
+    and a Celery worker on free ports, and wait until all three answer. None when Redis is down; every
+    process, key and temporary file is removed on the way out, however it ends."""
+    with bench_run() as run:
+        if run is None:
+            yield None
+            return
+        web_port, sim_port = free_port(), free_port()
+        base, sim = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{sim_port}"
+        run.configure(web_port=web_port, sim=sim, database_url=run.sqlite_url())
+        stack = run.stack
+        assert stack is not None
+        print(f"Setting up in {run.workdir} (web :{web_port}, simulator :{sim_port}, Redis db 13 prefix {run.prefix})")
+        stack.run("migrate", "--no-input", "-v", "0")
+        stack.run("seed_demo")
+        stack.start("simulator", [PY, "manage.py", "runsimulator", f"127.0.0.1:{sim_port}",
+                                  "--latency-ms", str(latency_ms)])
+        stack.start("web", [tool("gunicorn"), "dashboard.wsgi", "-c", "gunicorn.conf.py"])
+        node = f"{run.queue}@127.0.0.1"
+        stack.start("worker", worker_argv(run.queue, node))
+        wait_http(f"{sim}/_sim/stats", stack)
+        wait_http(f"{base}/healthz", stack)
+        wait_worker(stack, node)
+        yield DemoStack(run=run, base=base, sim=sim)
+

@@ -38,20 +38,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
-    PY,
-    bench_run,
     clone,
     delete_keys,
-    free_port,
+    demo_stack,
     load,
     login,
     mark,
     sim_stats,
     timed_get,
-    tool,
-    wait_http,
-    wait_worker,
-    worker_argv,
 )
 
 TABS = 3
@@ -70,25 +64,11 @@ def main() -> int:
     minutes = max(0.5, min(minutes, 60.0))
     load_s = 5.0 if args.quick else 15.0
 
-    with bench_run() as run:
-        if run is None:
+    with demo_stack(args.latency_ms) as demo:
+        if demo is None:
             return 2
-        web_port, sim_port = free_port(), free_port()
-        base, sim = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{sim_port}"
-        run.configure(web_port=web_port, sim=sim, database_url=run.sqlite_url())
-        stack = run.stack
+        base, sim, run = demo.base, demo.sim, demo.run
         started = time.monotonic()
-        print(f"Setting up in {run.workdir} (web :{web_port}, simulator :{sim_port}, Redis db 13 prefix {run.prefix})")
-        stack.run("migrate", "--no-input", "-v", "0")
-        stack.run("seed_demo")
-        stack.start("simulator", [PY, "manage.py", "runsimulator", f"127.0.0.1:{sim_port}",
-                                  "--latency-ms", str(args.latency_ms)])
-        stack.start("web", [tool("gunicorn"), "dashboard.wsgi", "-c", "gunicorn.conf.py"])
-        node = f"{run.queue}@127.0.0.1"
-        stack.start("worker", worker_argv(run.queue, node))
-        wait_http(f"{sim}/_sim/stats", stack)
-        wait_http(f"{base}/healthz", stack)
-        wait_worker(stack, node)
         session = login(base)
         results = measure(args, session, base, sim, run.rc, run.prefix, minutes, load_s)
         report(results, args.latency_ms, minutes)
