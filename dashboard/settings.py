@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.pwa.ClearOnLogoutMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"

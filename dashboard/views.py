@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from devices import podero, services
 from devices.schemas import URL_KINDS
 
-from . import cards, history
+from . import cards, history, pwa
 
 View = Callable[..., HttpResponse]
 CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
@@ -74,6 +74,8 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
         template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")
         response = render(request, template, {"overview": overview, "devices": devices, "version": version,
                                               "cards": cards.render_cards(request, devices)})
+        if not request.htmx:
+            pwa.mark_offline_copy(response, request.user)  # the service worker may keep it for offline use
     patch_vary_headers(response, ["HX-Request"])
     return response
 
