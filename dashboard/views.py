@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.services import household_access
 from devices import podero, services
 from devices.schemas import URL_KINDS
 
@@ -24,9 +25,16 @@ View = Callable[..., HttpResponse]
 CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
 
 
-def homeowner_required(view: View) -> View:
-    """Login required; an htmx request from an expired session is sent to login with HX-Redirect
-    (a 302 would make htmx paste the login page into a card). Unlinked accounts get a friendly page."""
+def homeowner_required(view: View | None = None, *, controls: bool = False) -> Any:
+    """Login required, then the home this person sees, resolved in ONE place
+    (`accounts.services.household_access`): the owner's own Podero link, or the home they were invited
+    into. The view gets that link; `request.household_role` says as whom.
+
+    `controls=True` (every device control and write): a viewer gets 403 before anything is sent.
+    An htmx request from an expired session is sent to login with HX-Redirect (a 302 would make htmx
+    paste the login page into a card). A person without a home gets a friendly page."""
+    if view is None:
+        return lambda v: homeowner_required(v, controls=controls)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -35,11 +43,13 @@ def homeowner_required(view: View) -> View:
                 login = redirect_to_login(request.get_full_path())
                 return HttpResponseClientRedirect(login["Location"])
             return redirect_to_login(request.get_full_path())
-        link = getattr(request.user, "podero", None)
-        if link is None:
+        access = household_access(request.user, control=controls)  # PermissionDenied -> 403
+        if access is None:
             response = render(request, "dashboard/not_connected.html", status=200)
             return response
-        return view(request, link, *args, **kwargs)
+        request.household_link = access.link  # type: ignore[attr-defined]
+        request.household_role = access.role  # type: ignore[attr-defined]
+        return view(request, access.link, *args, **kwargs)
 
     return wrapper
 

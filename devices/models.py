@@ -26,6 +26,11 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="audit_entries")
     user_email = models.EmailField(blank=True)
+    # The person who acted: the homeowner, a member of their household, or partner staff (view as
+    # homeowner). `user` above is whose home it is.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="audit_actions")
+    actor_email = models.EmailField(blank=True)
     podero_user_id = models.UUIDField(null=True, blank=True)
     device_kind = models.CharField(max_length=32)
     device_id = models.CharField(max_length=64, db_index=True)

@@ -106,10 +106,17 @@ def _clip(values: dict[str, Any]) -> dict[str, Any]:
 
 def audit(*, user: Any, link: LinkLike | None, kind: str, device_id: Any, action: str, values: dict[str, Any],
           outcome: str, upstream_status: int | None = None, error: str = "") -> AuditEntry:
+    """One row. `user` is the person who acted (the homeowner, a member of their household, or staff); the
+    row's `user` is whose home it is (the link's owner) and `actor` who acted."""
     podero_user_id = getattr(link, "podero_user_id", None) if link is not None else None
+    actor = user if getattr(user, "pk", None) else None
+    owner = getattr(link, "user", None) if link is not None else None  # a PoderoLink knows its owner
+    owner = owner if getattr(owner, "pk", None) else actor
     entry = AuditEntry.objects.create(
-        user=user if getattr(user, "pk", None) else None,
-        user_email=storable(getattr(user, "email", "") or ""),
+        user=owner,
+        user_email=storable(getattr(owner, "email", "") or getattr(user, "email", "") or ""),
+        actor=actor,
+        actor_email=storable(getattr(user, "email", "") or ""),
         podero_user_id=podero_user_id,
         device_kind=storable(kind)[:32],
         device_id=storable(str(device_id))[:64],
