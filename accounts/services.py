@@ -134,8 +134,9 @@ def household_invite_create(*, owner: User, email: str, role: str) -> tuple[Hous
                                  or HouseholdMember.objects.filter(user=existing).exists()):
         raise InviteError(gettext("This person already belongs to a home."))
     token = secrets.token_urlsafe(32)
+    now = timezone.now()
     invite = HouseholdInvite.objects.create(link=access.link, email=email, role=role, token_hash=_token_hash(token),
-                                            invited_by=owner, expires_at=timezone.now() + INVITE_VALID_FOR)
+                                            invited_by=owner, created_at=now, expires_at=now + INVITE_VALID_FOR)
     return invite, token
 
 

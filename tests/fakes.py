@@ -91,5 +91,22 @@ class FakePodero:
         self.policies[str(device_id)] = copy.deepcopy(policy)
         return self.get_charge_policy(user_id=user_id, device_id=device_id)
 
+    def start_auth_session(self, *, user_id: str, kind: str, device_id: str, success_url: str, cancel_url: str,
+                           org_id: str | None = None) -> str:
+        self._check("start_auth_session", kind, str(device_id), write=True)
+        self._find(user_id, kind, device_id)
+        return f"https://manufacturer.invalid/sign-in?device={device_id}"
+
+    def resolve_action(self, *, url: str, success_url: str, cancel_url: str) -> str:
+        self._check("resolve_action", url, write=True)
+        return "https://manufacturer.invalid/sign-in"
+
+    WRITES = frozenset({"update_device", "start_boost", "cancel_boost", "put_charge_policy", "start_auth_session",
+                        "resolve_action"})
+
+    def writes(self) -> list[tuple[str, ...]]:
+        """Every upstream call that changes something (what a refusal must never reach)."""
+        return [c for c in self.calls if c[0] in self.WRITES]
+
     def list_calls(self, name: str) -> list[tuple[str, ...]]:
         return [c for c in self.calls if c[0] == name]

@@ -1,0 +1,175 @@
+"""The IDOR matrix: owner / member / viewer / another household / anonymous × every homeowner endpoint
+(dashboard/homeowner_urls.py, dashboard/control_urls.py, accounts/urls.py), GET and POST.
+
+Each cell asserts the status code, and every refusal (403, 404, login) asserts that nothing was sent
+upstream: zero write calls to the fake Podero."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import HouseholdInvite, HouseholdMember
+from accounts.services import household_invite_create
+from devices.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("owner", "member", "viewer", "other", "anonymous")
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SCHEDULE = {**{f"{d}_percentage": "80" for d in WEEK}, **{f"{d}_deadline": "07:00" for d in WEEK},
+            "timezone": "Europe/Vienna", "action": "save"}
+LOGIN = "login"  # a redirect to the login page
+OK = "ok"  # the person's own success: 200 or a redirect that is not to the login page
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    url: Any  # (household) -> str
+    data: Any = None  # (household) -> dict
+    htmx: bool = False
+    # expected per persona; "owner" and "member" default to OK, "viewer" 403, "other" 404, "anonymous" LOGIN
+    expect: tuple[tuple[str, Any], ...] = ()
+    writes: bool = False  # a success sends exactly one upstream write
+
+    def expected(self, persona: str) -> Any:
+        default = {"owner": OK, "member": OK, "viewer": 403, "other": 404, "anonymous": LOGIN}[persona]
+        return dict(self.expect).get(persona, default)
+
+
+def _u(name: str, *args: Any) -> str:
+    return reverse(name, args=args)
+
+
+def _ev(h): return h.ev["id"]
+
+
+READ_ALL = (("viewer", OK),)
+ENDPOINTS = [
+    # dashboard/homeowner_urls.py
+    Endpoint("home", "GET", lambda h: _u("dashboard:home"), expect=(("viewer", OK), ("other", OK))),
+    Endpoint("home (htmx poll)", "GET", lambda h: _u("dashboard:home"), htmx=True,
+             expect=(("viewer", OK), ("other", OK), ("anonymous", "hx-login"))),
+    Endpoint("device detail", "GET", lambda h: _u("dashboard:device_detail", "electric-vehicle", _ev(h)),
+             expect=READ_ALL),
+    Endpoint("healthz", "GET", lambda h: _u("dashboard:healthz"),
+             expect=(("viewer", OK), ("other", OK), ("anonymous", OK))),
+    # dashboard/control_urls.py
+    Endpoint("optimization", "POST", lambda h: _u("dashboard:optimization", "heat-pump", h.hp["id"]),
+             data=lambda h: {"active": "0"}, writes=True),
+    Endpoint("reconnect", "POST", lambda h: _u("dashboard:device-reconnect", "electric-vehicle", _ev(h)),
+             data=lambda h: {}, writes=True),
+    Endpoint("write confirm", "GET", lambda h: _u("dashboard:write-confirm", "electric-vehicle", _ev(h))),
+    Endpoint("boost", "POST", lambda h: _u("dashboard:ev-boost", _ev(h)), data=lambda h: {}, writes=True),
+    Endpoint("boost cancel", "POST", lambda h: _u("dashboard:ev-boost-cancel", _ev(h)), data=lambda h: {},
+             writes=True),
+    Endpoint("boost status", "GET", lambda h: _u("dashboard:ev-boost-poll", _ev(h)), htmx=True,
+             expect=(("anonymous", "hx-login"),)),
+    Endpoint("deadline page", "GET", lambda h: _u("dashboard:ev-deadline", _ev(h))),
+    Endpoint("deadline", "POST", lambda h: _u("dashboard:ev-deadline", _ev(h)),
+             data=lambda h: {"enabled": "1", "minimum_charge_limit": "70", "charge_deadline_at": "06:30"},
+             writes=True),
+    Endpoint("schedule page", "GET", lambda h: _u("dashboard:ev-schedule", _ev(h))),
+    Endpoint("schedule", "POST", lambda h: _u("dashboard:ev-schedule", _ev(h)), data=lambda h: SCHEDULE,
+             writes=True),
+    Endpoint("schedule helper", "POST", lambda h: _u("dashboard:ev-schedule", _ev(h)),
+             data=lambda h: {**SCHEDULE, "action": "copy_monday"}),
+    # accounts/urls.py
+    Endpoint("settings", "GET", lambda h: _u("accounts:settings"), expect=(("viewer", OK), ("other", OK))),
+    Endpoint("settings save", "POST", lambda h: _u("accounts:settings"),
+             data=lambda h: {"timezone": "Europe/Berlin", "notify_attention": "on"},
+             expect=(("viewer", OK), ("other", OK))),
+    Endpoint("invite", "POST", lambda h: _u("accounts:household-invite"),
+             data=lambda h: {"email": "new@example.com", "role": "viewer"},
+             expect=(("member", 403), ("other", OK))),  # `other` invites into their own home (checked below)
+    Endpoint("remove member", "POST", lambda h: _u("accounts:household-remove", h.viewer_row.pk),
+             data=lambda h: {}, expect=(("member", 403),)),
+    Endpoint("revoke invitation", "POST", lambda h: _u("accounts:household-revoke", h.invite.pk),
+             data=lambda h: {}, expect=(("member", 403),)),
+    Endpoint("join page", "GET", lambda h: _u("accounts:household-join", h.token),
+             expect=(("viewer", OK), ("other", OK), ("anonymous", OK))),
+    # Everybody here has a home or is not the invitee: nobody but the invitee may accept (409).
+    Endpoint("join", "POST", lambda h: _u("accounts:household-join", h.token), data=lambda h: {},
+             expect=(("owner", 409), ("member", 409), ("viewer", 409), ("other", 409), ("anonymous", OK))),
+]
+
+
+@pytest.fixture
+def matrix_home(household, client):
+    household.viewer_row = HouseholdMember.objects.get(user=household.viewer)
+    household.invite, household.token = household_invite_create(owner=household.owner, email="invitee@example.com",
+                                                                role="member")
+    return household
+
+
+def _outcome(response) -> Any:
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return LOGIN
+    if response.status_code == 200 and "/accounts/login/" in response.get("HX-Redirect", ""):
+        return "hx-login"
+    if response.status_code in (200, 202, 204, 286, 302):
+        return OK
+    return response.status_code
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.name}")
+def test_matrix(client, matrix_home, endpoint, persona):
+    h = matrix_home
+    person = h.person(persona)
+    if person is not None:
+        client.force_login(person)
+    url = endpoint.url(h)
+    headers = {"HX-Request": "true"} if endpoint.htmx else {}
+    before_audit = AuditEntry.objects.count()
+    if endpoint.method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        response = client.post(url, endpoint.data(h), headers=headers)
+    expected = endpoint.expected(persona)
+    assert _outcome(response) == expected, (response.status_code, response.get("Location"),
+                                            response.content.decode()[:500])
+    writes = h.fake.writes()
+    if expected == OK and endpoint.writes:
+        assert len(writes) == 1, writes
+        assert writes[0][-1] in (h.hp["id"], h.ev["id"]) or writes[0][0] == "start_auth_session"
+        assert AuditEntry.objects.filter(actor=person, user=h.owner).count() == 1
+    else:
+        assert writes == [], writes  # a refusal (and every read) sends nothing upstream
+    if expected in (403, LOGIN, "hx-login"):
+        assert AuditEntry.objects.count() == before_audit  # refused before any service ran
+    if persona != "other":  # nobody else ever reaches the other household's devices
+        assert not [c for c in h.fake.calls if h.other_ev["id"] in c]
+
+
+@pytest.mark.parametrize("persona", ("owner", "member", "viewer"))
+def test_the_other_household_s_device_is_a_404_for_every_control(client, matrix_home, persona):
+    """The same endpoints with the other household's EV id: not found, nothing sent, the attempt audited."""
+    h = matrix_home
+    client.force_login(h.person(persona))
+    foreign = h.other_ev["id"]
+    cells = [("POST", _u("dashboard:ev-boost", foreign), {}), ("POST", _u("dashboard:ev-boost-cancel", foreign), {}),
+             ("POST", _u("dashboard:ev-deadline", foreign), {"enabled": "0"}),
+             ("POST", _u("dashboard:ev-schedule", foreign), SCHEDULE),
+             ("POST", _u("dashboard:device-reconnect", "electric-vehicle", foreign), {}),
+             ("GET", _u("dashboard:ev-deadline", foreign), None), ("GET", _u("dashboard:ev-schedule", foreign), None),
+             ("GET", _u("dashboard:write-confirm", "electric-vehicle", foreign), None),
+             ("GET", _u("dashboard:device_detail", "electric-vehicle", foreign), None)]
+    for method, url, data in cells:
+        response = client.get(url) if method == "GET" else client.post(url, data)
+        is_control = "device_detail" not in url and not url.endswith(f"/{foreign}/")
+        # A viewer is refused every control before the id is even looked at; the detail page is a 404.
+        assert response.status_code == (403 if persona == "viewer" and is_control else 404), url
+    assert h.fake.writes() == []
+    assert not [c for c in h.fake.calls if foreign in c]
+
+
+def test_invite_from_another_household_goes_into_their_own_home(client, matrix_home):
+    client.force_login(matrix_home.other)
+    client.post(_u("accounts:household-invite"), {"email": "friend@example.com", "role": "member"})
+    assert HouseholdInvite.objects.get(email="friend@example.com").link == matrix_home.other.podero
