@@ -133,3 +133,12 @@ class HouseholdInvite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.role}) invited to {self.link.user}'s home"
+
+
+class StaffUser(User):
+    """Partner staff: the same accounts, listed apart from homeowners in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("partner staff account")
+        verbose_name_plural = _("partner staff")

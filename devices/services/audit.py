@@ -25,6 +25,7 @@ A_BOOST_CANCEL = "boost_cancel"
 A_DEADLINE = "charge_deadline_set"
 A_POLICY = "charge_policy_set"
 A_RECONNECT = "reconnect"
+A_VIEW_AS = "view_as_homeowner"  # partner staff opened the read-only "view as homeowner" page
 
 NOT_SAVED = "Your change was not saved: {reason} Please try again."
 CONFLICT_MESSAGES = {
@@ -105,7 +106,7 @@ def _clip(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def audit(*, user: Any, link: LinkLike | None, kind: str, device_id: Any, action: str, values: dict[str, Any],
-          outcome: str, upstream_status: int | None = None, error: str = "") -> AuditEntry:
+          outcome: str, upstream_status: int | None = None, error: str = "", device_name: str = "") -> AuditEntry:
     """One row. `user` is the person who acted (the homeowner, a member of their household, or staff); the
     row's `user` is whose home it is (the link's owner) and `actor` who acted."""
     podero_user_id = getattr(link, "podero_user_id", None) if link is not None else None
@@ -120,6 +121,7 @@ def audit(*, user: Any, link: LinkLike | None, kind: str, device_id: Any, action
         podero_user_id=podero_user_id,
         device_kind=storable(kind)[:32],
         device_id=storable(str(device_id))[:64],
+        device_name=storable(device_name)[:200],
         action=action,
         values=_clip(values),
         upstream_status=upstream_status,
