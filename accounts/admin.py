@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import cards
@@ -187,8 +188,8 @@ class HomeownerAdmin(UserAdmin):
     def household(self, obj: User) -> str:
         membership = getattr(obj, "membership", None)
         if membership is not None:
-            return _("%(role)s in %(owner)s's home") % {"role": membership.get_role_display(),
-                                                        "owner": membership.link.user.email}
+            return capfirst(_("%(role)s in %(owner)s's home") % {"role": membership.get_role_display(),
+                                                                 "owner": membership.link.user.email})
         if getattr(obj, "podero", None) is None:
             return "—"
         size = getattr(obj, "household_size", 0)
