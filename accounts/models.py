@@ -46,7 +46,7 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
-        verbose_name = "user"
+        verbose_name = "homeowner"  # the admin lists staff apart (StaffUser)
         ordering = ["email"]
         permissions = [("refresh_devices", "Can refresh a homeowner's devices")]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import ACTION_LABELS, DEVICE_KIND_LABELS, AuditEntry
 
 EXPORT_MAX_DAYS = 366  # one CSV covers at most a year (a support export, not a backup)
@@ -72,6 +74,22 @@ CSV_COLUMNS = ("time (UTC)", "homeowner", "acted by", "action", "action code", "
                "device id", "outcome", "Podero status", "error")
 
 
+class AuditChangeList(ChangeList):
+    """Rows recorded before device names were stored get the device's current name, from the cache only
+    (one round trip for the page, never an upstream call)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        unnamed = [e for e in self.result_list if not e.device_name and e.device_id]
+        links = {getattr(e.user, "podero", None) for e in unnamed if e.user is not None} - {None}
+        if not links:
+            return
+        names = {str(d.id): d.name for overview in services.cached_overviews(links=list(links)).values()
+                 if overview is not None for d in overview.devices}
+        for entry in unnamed:
+            entry.device_name = names.get(entry.device_id, "")
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("created_at", "homeowner", "who", "what", "device", "result")
@@ -80,7 +98,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("user_email", "actor_email", "device_id", "device_name", "user__email")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    list_select_related = ("user", "actor")
+    list_select_related = ("user", "user__podero", "actor")
     list_per_page = 50
     show_full_result_count = False  # a long log must not cost a COUNT(*) per page
     fields = ("created_at", "user", "user_email", "actor", "actor_email", "podero_user_id", "device_kind",
@@ -109,6 +127,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def result(self, obj: AuditEntry) -> str:
         text = str(obj.get_outcome_display()).capitalize()
         return f"{text} ({obj.upstream_status})" if obj.upstream_status else text
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AuditChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -52,8 +52,9 @@ def _entry(owner, actor, **kw):
 def test_staff_are_not_listed_as_homeowners_but_have_their_own_list(client, superuser, support_user, home):
     client.force_login(superuser)
     html = client.get(CHANGELIST).content.decode()
-    assert ">owner@example.com</a>" in html and ">partner@example.com</a>" in html
-    assert ">support@partner.example</a>" not in html and ">boss@partner.example</a>" not in html
+    html = html[html.index('id="result_list"'):]
+    assert ">owner@example.com<" in html and ">partner@example.com<" in html
+    assert ">support@partner.example<" not in html and ">boss@partner.example<" not in html
     html = client.get(reverse("admin:accounts_staffuser_changelist")).content.decode()
     assert ">support@partner.example</a>" in html and "Partner support" in html
     assert ">owner@example.com</a>" not in html
@@ -74,16 +75,16 @@ def test_homeowner_list_shows_device_names_a_short_id_and_the_household(client, 
     services.device_overview(link=owner.podero)
     client.force_login(superuser)
     html = client.get(CHANGELIST).content.decode()
-    row = html[html.index(">owner@example.com</a>"):]
+    row = html[html.index(">owner@example.com<"):]
     row = row[:row.index("</tr>")]
     uid = str(owner.podero.podero_user_id)
     assert f"{uid[:8]}…" in row and f">{uid}<" not in row and f'title="{uid}"' in row  # the full id on hover only
     assert "Nibe S2125-8" in row and "Tesla Model 3" in row and payloads.ELECTRIC_VEHICLE["id"] not in row
     assert "owner, 1 invited" in row
-    member_row = html[html.index(">partner@example.com</a>"):]
+    member_row = html[html.index(">partner@example.com<"):]
     assert "Member in owner@example.com&#x27;s home" in member_row[:member_row.index("</tr>")]
     html = client.get(CHANGELIST, {"household": "member"}).content.decode()
-    assert ">partner@example.com</a>" in html and ">owner@example.com</a>" not in html
+    assert ">partner@example.com<" in html and ">owner@example.com<" not in html
 
 
 # --- A homeowner's page ---------------------------------------------------------------------------------
