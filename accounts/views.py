@@ -40,8 +40,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return _settings_page(request, form)
 
 
-@login_required
 @require_POST
+@login_required
 def household_invite(request: HttpRequest) -> HttpResponse:
     """The owner invites someone by email (a viewer or a member gets 403: only the owner manages)."""
     services.household_access(request.user, manage=True)
@@ -59,33 +59,40 @@ def household_invite(request: HttpRequest) -> HttpResponse:
     return _settings_page(request, SettingsForm(instance=request.user), invite_form=invite_form, status=400)
 
 
-@login_required
 @require_POST
+@login_required
 def household_member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
     member = services.household_member_remove(owner=request.user, member_id=member_id)
     messages.success(request, _("%(email)s no longer has access to your home.") % {"email": member.user.email})
     return redirect("accounts:settings")
 
 
-@login_required
 @require_POST
+@login_required
 def household_invite_revoke(request: HttpRequest, invite_id: int) -> HttpResponse:
     invite = services.household_invite_revoke(owner=request.user, invite_id=invite_id)
     messages.success(request, _("The invitation to %(email)s is withdrawn.") % {"email": invite.email})
     return redirect("accounts:settings")
 
 
+PENDING_INVITE = "household-invite"  # session key: the invitation opened before signing in
+
+
 @require_http_methods(["GET", "POST"])
 def household_join(request: HttpRequest, token: str) -> HttpResponse:
-    """The invitation link. Signed out: sign in or create an account (allauth), then back here.
-    Signed in: a page saying whose home and which role, with an Accept button (POST, CSRF)."""
+    """The invitation link. Signed out: sign in or create an account (allauth), then back here (`next`,
+    or, when an email confirmation came between, the dashboard sends a person without a home back here
+    once). Signed in: whose home and which role, with an Accept button (POST, CSRF)."""
     try:
         invite = services.household_invite_find(token)
     except InviteError as exc:
+        request.session.pop(PENDING_INVITE, None)
         return render(request, "accounts/household_join.html", {"problem": str(exc)}, status=410)
     context = {"invite": invite, "owner": invite.link.user, "path": request.path}
     if not request.user.is_authenticated:
+        request.session[PENDING_INVITE] = token
         return render(request, "accounts/household_join.html", context)
+    request.session.pop(PENDING_INVITE, None)  # brought back once; the link itself still works
     if request.method == "POST":
         try:
             services.household_invite_accept(token=token, user=request.user)

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.services import household_access
+from accounts.views import PENDING_INVITE
 from devices import podero, services
 from devices.schemas import URL_KINDS
 
@@ -45,6 +46,9 @@ def homeowner_required(view: View | None = None, *, controls: bool = False) -> A
             return redirect_to_login(request.get_full_path())
         access = household_access(request.user, control=controls)  # PermissionDenied -> 403
         if access is None:
+            token = request.session.get(PENDING_INVITE)
+            if token and not request.htmx:  # signed up through an invitation, then confirmed the address
+                return redirect("accounts:household-join", token)
             response = render(request, "dashboard/not_connected.html", status=200)
             return response
         request.household_link = access.link  # type: ignore[attr-defined]

@@ -200,3 +200,36 @@ def test_household_access_is_the_one_check(household):
     household.owner.is_active = False
     household.owner.save()
     assert services.household_access(household.member) is None  # a deactivated owner's home closes
+
+
+def test_signup_with_mandatory_verification_comes_back_to_the_invitation(client, household, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    join = _path(_invite(client, household.owner))
+    assert client.get(join).status_code == 200  # the invitation link, opened signed out
+    response = client.post(reverse("account_signup") + "?next=" + join,
+                           {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    confirm = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    assert client.post(_path(confirm)).status_code == 302  # confirmed; allauth asks to sign in
+    response = client.post(reverse("account_login"), {"login": "new@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.get(response["Location"])  # the dashboard: no home yet, an invitation pending
+    assert response.status_code == 302 and response["Location"] == join
+    assert client.post(join)["Location"] == HOME
+    assert HouseholdMember.objects.filter(user__email="new@example.com").exists()
+    assert client.get(HOME).status_code == 200
+
+
+def test_sign_in_through_the_invitation(client, household):
+    join = _path(_invite(client, household.owner))
+    User.objects.create_user(email="new@example.com", password=PASSWORD)
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=User.objects.get(email="new@example.com"), email="new@example.com",
+                                verified=True, primary=True)
+    assert (reverse("account_login") + "?next=" + join) in client.get(join).content.decode()
+    response = client.post(reverse("account_login") + "?next=" + join,
+                           {"login": "new@example.com", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == join
+    assert client.post(join).status_code == 302
+    assert HouseholdMember.objects.get(user__email="new@example.com").role == Role.VIEWER

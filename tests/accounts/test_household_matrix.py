@@ -173,3 +173,21 @@ def test_invite_from_another_household_goes_into_their_own_home(client, matrix_h
     client.force_login(matrix_home.other)
     client.post(_u("accounts:household-invite"), {"email": "friend@example.com", "role": "member"})
     assert HouseholdInvite.objects.get(email="friend@example.com").link == matrix_home.other.podero
+
+
+BOTH_METHODS = {"deadline page", "deadline", "schedule page", "schedule", "schedule helper", "settings",
+                "settings save", "join page", "join"}
+
+
+@pytest.mark.parametrize("persona", ("owner", "viewer", "anonymous"))
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.name not in BOTH_METHODS and not e.htmx],
+                         ids=lambda e: f"{e.method} {e.name}")
+def test_the_other_method_is_refused_before_anything_runs(client, matrix_home, endpoint, persona):
+    """A GET route answers POST with 405, a POST route answers GET with 405: nothing sent, nothing audited."""
+    person = matrix_home.person(persona)
+    if person is not None:
+        client.force_login(person)
+    url = endpoint.url(matrix_home)
+    response = client.post(url, {}) if endpoint.method == "GET" else client.get(url)
+    assert response.status_code == 405
+    assert matrix_home.fake.writes() == [] and not AuditEntry.objects.exists()
