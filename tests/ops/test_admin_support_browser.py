@@ -82,6 +82,8 @@ def test_admin_pages_fit_1280_px(live_server, homeowner, other_homeowner, podero
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_context(viewport={"width": WIDTH, "height": 900}).new_page()
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(live_server.url + "/admin/login/")
         page.fill("input[name=login]", staff.email)
         page.fill("input[name=password]", PASSWORD)
@@ -100,3 +102,4 @@ def test_admin_pages_fit_1280_px(live_server, homeowner, other_homeowner, podero
         assert page.locator("#devices-heading").bounding_box()["y"] < 900
         browser.close()
     assert clipped == {}
+    assert violations == []  # our CSP holds on every new page (no inline script or style)
