@@ -68,6 +68,7 @@ def homeowner_link(*, email: str, podero_user_id: str | uuid.UUID, org_id: str |
 
 # --- Households: who may see and steer a home -----------------------------------------------------
 INVITE_VALID_FOR = timedelta(days=7)
+INVITES_PER_DAY = 20  # invitations one home may send in 24 hours: a household, not a mailing list
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,14 @@ def household_invite_create(*, owner: User, email: str, role: str) -> tuple[Hous
     if existing is not None and (PoderoLink.objects.filter(user=existing).exists()
                                  or HouseholdMember.objects.filter(user=existing).exists()):
         raise InviteError(gettext("This person already belongs to a home."))
-    token = secrets.token_urlsafe(32)
     now = timezone.now()
+    if HouseholdInvite.objects.filter(link=access.link, created_at__gt=now - timedelta(days=1)).count() \
+            >= INVITES_PER_DAY:
+        raise InviteError(gettext("You have sent many invitations today. Please try again tomorrow."))
+    # A new invitation to the same address replaces the open one: only the newest link works.
+    HouseholdInvite.objects.filter(link=access.link, email=email, accepted_at__isnull=True,
+                                   revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
     invite = HouseholdInvite.objects.create(link=access.link, email=email, role=role, token_hash=_token_hash(token),
                                             invited_by=owner, created_at=now, expires_at=now + INVITE_VALID_FOR)
     return invite, token

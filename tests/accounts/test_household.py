@@ -233,3 +233,21 @@ def test_sign_in_through_the_invitation(client, household):
     assert response.status_code == 302 and response["Location"] == join
     assert client.post(join).status_code == 302
     assert HouseholdMember.objects.get(user__email="new@example.com").role == Role.VIEWER
+
+
+def test_a_new_invitation_to_the_same_address_replaces_the_open_one(client, household):
+    first = _path(_invite(client, household.owner))
+    second = _path(_invite(client, household.owner, role="member"))
+    client.force_login(User.objects.create_user(email="new@example.com", password=PASSWORD))
+    assert client.post(first).status_code == 410
+    assert client.post(second).status_code == 302
+    assert HouseholdMember.objects.get(user__email="new@example.com").role == Role.MEMBER
+
+
+def test_a_home_sends_a_bounded_number_of_invitations_a_day(client, household):
+    client.force_login(household.owner)
+    for i in range(services.INVITES_PER_DAY):
+        services.household_invite_create(owner=household.owner, email=f"p{i}@example.com", role="viewer")
+    response = client.post(reverse("accounts:household-invite"), {"email": "one-more@example.com", "role": "viewer"})
+    assert response.status_code == 400 and "many invitations today" in response.content.decode()
+    assert not HouseholdInvite.objects.filter(email="one-more@example.com").exists() and mail.outbox == []
