@@ -263,14 +263,17 @@ class HomeownerAdmin(UserAdmin):
             "can_link": request.user.has_perm("accounts.add_poderolink"),
             "can_view_as": link is not None and self.has_view_permission(request, user),
         }
+        home = link or (membership.link if membership is not None else None)  # a member sees the home's devices
+        context["home_link"] = home
+        if home is not None:
+            context["overview"] = services.device_overview(link=home)
         if link is not None:
-            context["overview"] = services.device_overview(link=link)
             context.update(household_of(link))
         if request.user.has_perm("devices.view_auditentry"):
             # The home's actions, whoever in the household acted, and this person's own (as a member).
             entries = AuditEntry.objects.filter(Q(user=user) | Q(actor=user)).select_related("actor")
             context["audit_entries"] = list(entries[:AUDIT_ROWS])
-            names = {str(d.id): d.name for d in context["overview"].devices} if link is not None else {}
+            names = {str(d.id): d.name for d in context["overview"].devices} if home is not None else {}
             for entry in context["audit_entries"]:  # rows from before names were recorded: today's name
                 entry.device_name = entry.device_name or names.get(entry.device_id, "")
             try:

@@ -113,6 +113,8 @@ def test_a_member_s_page_points_to_the_owner_s_home(client, superuser, home):
     client.force_login(superuser)
     html = client.get(change_url(member)).content.decode()
     assert "member in the home of owner@example.com" in html and change_url(owner) in html
+    devices = html[html.index('id="devices-heading"'):html.index('id="user_form"')]
+    assert "Tesla Model 3" in devices and "Refresh devices now" not in devices  # the home's devices, read only
 
 
 # --- The audit log ------------------------------------------------------------------------------------------

@@ -65,6 +65,9 @@ def test_admin_pages_fit_1280_px(live_server, homeowner, other_homeowner, podero
                                   podero_user_id=uid, device_kind=kind, device_id=device["id"], device_name="",
                                   action=action, values=values, outcome=outcome, upstream_status=status,
                                   error="upstream said something long " * 4)
+    import time
+
+    podero_fake.tokens.expires_at = lambda: time.time() + 35258.9  # the health page's token expiry
     staff = django_user_model.objects.create_superuser(email="boss@partner.example", password=PASSWORD)
     pages = {
         "homeowners": "/admin/accounts/user/",
@@ -96,6 +99,8 @@ def test_admin_pages_fit_1280_px(live_server, homeowner, other_homeowner, podero
             page.screenshot(path=str(out / f"admin-{name}-{WIDTH}.png"), full_page=True)
             if problems := page.evaluate(CLIPPED):
                 clipped[name] = problems
+            if name == "health":
+                assert "in 9 h 47 min" in page.inner_text("#health-token")
         # The summary is the first thing on a homeowner's page: within the first screen.
         page.goto(live_server.url + pages["homeowner"])
         assert page.locator("#summary-heading").bounding_box()["y"] < 400
