@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -26,16 +27,17 @@ View = Callable[..., HttpResponse]
 CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
 
 
-def homeowner_required(view: View | None = None, *, controls: bool = False) -> Any:
+def homeowner_required(view: View | None = None, *, controls: bool = False, manage: bool = False) -> Any:
     """Login required, then the home this person sees, resolved in ONE place
     (`accounts.services.household_access`): the owner's own Podero link, or the home they were invited
     into. The view gets that link; `request.household_role` says as whom.
 
-    `controls=True` (every device control and write): a viewer gets 403 before anything is sent.
+    `controls=True` (every device control and write): a viewer gets 403 before anything is sent;
+    `manage=True` (adding and removing devices): everyone but the owner gets 403.
     An htmx request from an expired session is sent to login with HX-Redirect (a 302 would make htmx
     paste the login page into a card). A person without a home gets a friendly page."""
     if view is None:
-        return lambda v: homeowner_required(v, controls=controls)
+        return lambda v: homeowner_required(v, controls=controls, manage=manage)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -44,7 +46,7 @@ def homeowner_required(view: View | None = None, *, controls: bool = False) -> A
                 login = redirect_to_login(request.get_full_path())
                 return HttpResponseClientRedirect(login["Location"])
             return redirect_to_login(request.get_full_path())
-        access = household_access(request.user, control=controls)  # PermissionDenied -> 403
+        access = household_access(request.user, control=controls, manage=manage)  # PermissionDenied -> 403
         if access is None:
             token = request.session.get(PENDING_INVITE)
             if token and not request.htmx:  # signed up through an invitation, then confirmed the address
@@ -103,6 +105,15 @@ def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) ->
         "extra_rows": sorted(device.extra.items()) if device is not None else [],
     }
     return render(request, "dashboard/device_detail.html", context)
+
+
+@require_GET
+def brand_css(request: HttpRequest) -> HttpResponse:
+    """The partner's colours as CSS custom properties: same origin, so the CSP stays `style-src 'self'`.
+    Linked with `?v=<hash of the CSS>`, so it can be cached for long and changes with the brand."""
+    response = HttpResponse(settings.PARTNER.css(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET
