@@ -251,3 +251,17 @@ def test_a_home_sends_a_bounded_number_of_invitations_a_day(client, household):
     response = client.post(reverse("accounts:household-invite"), {"email": "one-more@example.com", "role": "viewer"})
     assert response.status_code == 400 and "many invitations today" in response.content.decode()
     assert not HouseholdInvite.objects.filter(email="one-more@example.com").exists() and mail.outbox == []
+
+
+def test_only_the_owner_is_offered_adding_and_removing_devices(client, household):
+    add = reverse("dashboard:device-add")
+    remove = reverse("dashboard:device-remove", args=["heat-pump", household.hp["id"]])
+    detail = reverse("dashboard:device_detail", args=["heat-pump", household.hp["id"]])
+    client.force_login(household.owner)
+    assert add in client.get(HOME).content.decode() and remove in client.get(detail).content.decode()
+    for person in (household.member, household.viewer):
+        client.force_login(person)
+        assert add not in client.get(HOME).content.decode()
+        assert remove not in client.get(detail).content.decode()
+        assert client.post(remove).status_code == 403 and client.post(add).status_code == 403
+    assert household.fake.writes() == []

@@ -51,6 +51,7 @@ def _ev(h): return h.ev["id"]
 
 
 READ_ALL = (("viewer", OK),)
+FOREIGN_REF = "0d0d0d0d-0000-4000-8000-000000000000"  # an onboarding session that is nobody's here
 ENDPOINTS = [
     # dashboard/homeowner_urls.py
     Endpoint("home", "GET", lambda h: _u("dashboard:home"), expect=(("viewer", OK), ("other", OK))),
@@ -80,6 +81,20 @@ ENDPOINTS = [
              writes=True, ok=302),
     Endpoint("schedule helper", "POST", lambda h: _u("dashboard:ev-schedule", _ev(h)),
              data=lambda h: {**SCHEDULE, "action": "copy_monday"}),
+    # dashboard/control_urls.py: adding and removing devices, the owner's alone (members get 403 too)
+    Endpoint("add device", "POST", lambda h: _u("dashboard:device-add"), data=lambda h: {},
+             expect=(("member", 403), ("other", OK)), writes=True),  # `other` adds to their own home
+    Endpoint("add status", "GET", lambda h: _u("dashboard:device-add-status", FOREIGN_REF),
+             expect=(("owner", 404), ("member", 403))),
+    Endpoint("add cancelled", "GET", lambda h: _u("dashboard:device-add-cancelled", FOREIGN_REF),
+             expect=(("owner", 404), ("member", 403))),
+    Endpoint("remove page", "GET", lambda h: _u("dashboard:device-remove", "heat-pump", h.hp["id"]),
+             expect=(("member", 403),)),
+    Endpoint("remove", "POST", lambda h: _u("dashboard:device-remove", "heat-pump", h.hp["id"]), data=lambda h: {},
+             expect=(("member", 403),), writes=True, ok=302),
+    # Only this person's own pending removal is ever looked at: another home's id finds none (302 home).
+    Endpoint("remove check", "GET", lambda h: _u("dashboard:device-remove-check", "heat-pump", h.hp["id"]),
+             expect=(("member", 403), ("other", OK)), ok=302),
     # accounts/urls.py
     Endpoint("settings", "GET", lambda h: _u("accounts:settings"), expect=(("viewer", OK), ("other", OK))),
     Endpoint("settings save", "POST", lambda h: _u("accounts:settings"),
@@ -138,8 +153,10 @@ def test_matrix(client, matrix_home, endpoint, persona):
     writes = h.fake.writes()
     if expected == OK and endpoint.writes:
         assert len(writes) == 1, writes
-        assert writes[0][-1] in (h.hp["id"], h.ev["id"]) or writes[0][0] == "start_auth_session"
-        assert AuditEntry.objects.filter(actor=person, user=h.owner).count() == 1
+        home_owner = h.other if persona == "other" else h.owner
+        assert writes[0][-1] in (h.hp["id"], h.ev["id"], str(home_owner.podero.podero_user_id)) \
+            or writes[0][0] == "start_auth_session", writes
+        assert AuditEntry.objects.filter(actor=person, user=home_owner).count() >= 1
     else:
         assert writes == [], writes  # a refusal (and every read) sends nothing upstream
     if expected in (403, LOGIN, "hx-login"):
@@ -176,7 +193,7 @@ def test_invite_from_another_household_goes_into_their_own_home(client, matrix_h
     assert HouseholdInvite.objects.get(email="friend@example.com").link == matrix_home.other.podero
 
 
-BOTH_METHODS = {"deadline page", "deadline", "schedule page", "schedule", "schedule helper", "settings",
+BOTH_METHODS = {"remove page", "remove", "deadline page", "deadline", "schedule page", "schedule", "schedule helper", "settings",
                 "settings save", "join page", "join"}
 
 
