@@ -26,6 +26,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from dashboard import cards
 from dashboard.views import CARD_ORDER
@@ -239,7 +240,7 @@ class HomeownerAdmin(UserAdmin):
                  name="accounts_user_link_podero"),
             path("<path:object_id>/refresh-devices/", self.admin_site.admin_view(self.refresh_view),
                  name="accounts_user_refresh_devices"),
-            path("<path:object_id>/view-as-homeowner/", self.admin_site.admin_view(self.view_as_homeowner),
+            path("<path:object_id>/view-as-homeowner/", self.admin_site.admin_view(require_GET(self.view_as_homeowner)),
                  name="accounts_user_view_as"),
         ]
         return own + super().get_urls()
@@ -430,6 +431,15 @@ class StaffAdmin(UserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).filter(is_staff=True).prefetch_related("groups")
+
+    def get_urls(self) -> list[URLPattern]:
+        # UserAdmin names its password page "auth_user_password_change" whatever the model: give this
+        # list's its own name, so reversing the homeowners' one never lands here (forms link "../password/").
+        urls = super().get_urls()
+        for url in urls:
+            if getattr(url, "name", None) == "auth_user_password_change":
+                url.name = "accounts_staffuser_password_change"
+        return urls
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:

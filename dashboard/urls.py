@@ -9,6 +9,7 @@ class FaviconView(RedirectView):
     """Browsers ask for /favicon.ico on pages without a <link rel=icon> (and some always): our SVG icon."""
 
     permanent = False  # the static file's hashed name changes with its content
+    http_method_names = ["get", "head"]
 
     def get_redirect_url(self, *args: object, **kwargs: object) -> str:
         return static("favicon.svg")

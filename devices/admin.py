@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from . import services
 from .models import ACTION_LABELS, DEVICE_KIND_LABELS, AuditEntry
@@ -142,7 +143,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     # --- CSV export for a date range ---------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
-        return [path("export/", self.admin_site.admin_view(self.export_view), name="devices_auditentry_export"),
+        return [path("export/", self.admin_site.admin_view(require_GET(self.export_view)),
+                     name="devices_auditentry_export"),
                 *super().get_urls()]
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
