@@ -41,7 +41,7 @@ def _viewer(request: HttpRequest) -> tuple[str, str, str]:
 
 
 def _plan(request: HttpRequest, device: Device) -> str | None:
-    link = getattr(getattr(request, "user", None), "podero", None)
+    link = getattr(request, "household_link", None)  # set by views.homeowner_required
     if not isinstance(device, ElectricVehicle) or link is None or device.id is None:
         return None
     try:
