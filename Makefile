@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+## axe-core for the accessibility tests (package.json, pinned by package-lock.json); Node.js from ensure-services
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## make run: the product on its embedded default (SQLite, in-process cache, the built-in simulator)
 run: export PODERO_BASE_URL ?= http://127.0.0.1:$(PORT)/simulator
 run: install
@@ -25,7 +30,7 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: install what the tests need (Python packages, Redis, PostgreSQL, Chromium) and run them all
-test: install services
+test: install services node_modules/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 services:

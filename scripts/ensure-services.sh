@@ -52,6 +52,10 @@ if pg_up && command -v psql >/dev/null && ! pg_login; then
   pg_login || echo "ensure-services: PostgreSQL refuses the tests' login (postgres@127.0.0.1 without a password)" >&2
 fi
 
+if ! command -v npm >/dev/null 2>&1; then
+  echo "ensure-services: installing Debian's nodejs and npm (axe-core for the accessibility tests)"
+  apt_install nodejs npm
+fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "ensure-services: installing Debian's chromium for the browser tests"
   apt_install chromium
