@@ -10,6 +10,7 @@ Modules, each doing one thing, with imports pointing one way (top to bottom may 
 * `audit`      the audit row, the per-homeowner write limit, the write errors
 * `confirm`    writes whose outcome is unknown: re-read, compare, resolve the audit row
 * `writes`     every homeowner change: ownership -> client -> invalidate -> audit
+* `pauses`     "Pause until…": the timed resume we carry out (beat job, row locks)
 * `history`    time series, savings, EV sessions and the household's savings summary
 Callers use the names re-exported here.
 """
@@ -57,6 +58,15 @@ from .history import (
     heat_pump_statistics,
     household_savings_summary,
     summary_periods,
+)
+from .pauses import (
+    A_TIMED_RESUME,
+    PauseChoiceInvalid,
+    optimization_pause,
+    optimization_resume,
+    pause_end,
+    pause_of,
+    resume_due,
 )
 from .policy import (
     POLICY_CARD_MAX_AGE,
@@ -109,5 +119,6 @@ __all__ = [
     "device_reconnect_start", "ev_boost_cancel", "ev_boost_start", "ev_charge_deadline_set", "ev_charge_plan",
     "ev_charge_policy_get", "ev_charge_policy_set", "ev_get", "invalidate", "optimization_set",
     "parse_charge_policy", "policy_key", "policy_refresh", "read_entry", "recently_seen", "refresh_kind",
-    "write_invalid",
+    "write_invalid", "A_TIMED_RESUME", "PauseChoiceInvalid", "optimization_pause", "optimization_resume",
+    "pause_end", "pause_of", "resume_due",
 ]
