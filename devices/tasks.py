@@ -36,6 +36,12 @@ def refresh_charge_policy(org_id: str, user_id: str, device_id: str) -> bool:
     return services.policy_refresh(org_id, user_id, device_id)
 
 
+@shared_task(ignore_result=True)
+def refresh_current_session(org_id: str, user_id: str, device_id: str) -> bool:
+    """Fetch one EV's current charging session into the cache (the charging plan on its card)."""
+    return services.session_refresh(org_id, user_id, device_id)
+
+
 # --- Periodic jobs (celery beat; the schedule is in dashboard/celery.py) ---------------------------
 # Each periodic job is a small dispatcher that splits the work into chunks of homeowners and enqueues one
 # task per chunk: any number of workers share them, each chunk is idempotent (a repeat does no harm) and

@@ -11,6 +11,7 @@ Modules, each doing one thing, with imports pointing one way (top to bottom may 
 * `confirm`    writes whose outcome is unknown: re-read, compare, resolve the audit row
 * `writes`     every homeowner change: ownership -> client -> invalidate -> audit
 * `pauses`     "Pause until…": the timed resume we carry out (beat job, row locks)
+* `evplan`     what a card needs beside the device: the EV's plan, the pause, the reason line
 * `history`    time series, savings, EV sessions and the household's savings summary
 Callers use the names re-exported here.
 """
@@ -42,6 +43,7 @@ from .audit import (
 from .cache import ERROR_MEMO_S, FRESH_FOR, KEEP_FOR, LOCK_TTL, Ids, read_entry
 from .confirm import check_pending
 from .errors import DeviceNotFound, LinkLike, RecentFailure, describe_failure
+from .evplan import CardFacts, EvPlan, card_facts, ev_plan, session_refresh
 from .history import (
     CLOSED_FRESH_FOR,
     CURRENT_FRESH_FOR,
@@ -120,5 +122,5 @@ __all__ = [
     "ev_charge_policy_get", "ev_charge_policy_set", "ev_get", "invalidate", "optimization_set",
     "parse_charge_policy", "policy_key", "policy_refresh", "read_entry", "recently_seen", "refresh_kind",
     "write_invalid", "A_TIMED_RESUME", "PauseChoiceInvalid", "optimization_pause", "optimization_resume",
-    "pause_end", "pause_of", "resume_due",
+    "pause_end", "pause_of", "resume_due", "CardFacts", "EvPlan", "card_facts", "ev_plan", "session_refresh",
 ]
