@@ -90,10 +90,12 @@ def _paused(device: Device, *, now: datetime, tz: tzinfo, pause: Pause | None) -
     if device.is_smart_optimization_active is not False:
         return None
     if pause is not None and pause.until is not None:
-        if pause.failed_attempts and pause.until <= now:
-            return Reason("resume_failed", _("Still paused: resuming at %(time)s did not work yet. We keep trying "
-                                             "(%(n)d attempts so far).") % {
-                "time": pause.until.astimezone(tz).strftime("%H:%M"), "n": pause.failed_attempts}, "warn")
+        if pause.failed_attempts:
+            return Reason("resume_failed", ngettext(
+                "Still paused: resuming at %(time)s did not work yet. We keep trying (%(n)d attempt so far).",
+                "Still paused: resuming at %(time)s did not work yet. We keep trying (%(n)d attempts so far).",
+                pause.failed_attempts) % {"time": pause.until.astimezone(tz).strftime("%H:%M"),
+                                          "n": pause.failed_attempts}, "warn")
         if pause.until > now:
             return Reason("paused", _("Optimization paused until %(when)s.") % {"when": when(pause.until, now, tz)})
         return Reason("paused", _("Optimization paused: resuming now."))
@@ -146,21 +148,24 @@ def _kw(watts: float | None) -> str:
 
 
 def _inverter(iv: Inverter) -> Reason | None:
-    battery, grid = iv.battery_flow if iv.has_battery else None, iv.grid_flow
-    parts = []
-    if battery is Flow.CHARGING:
-        parts.append(_("Battery charging at %(kw)s") % {"kw": _kw(iv.battery_w)})
-    elif battery is Flow.DISCHARGING:
-        parts.append(_("Battery powering the home at %(kw)s") % {"kw": _kw(iv.battery_w)})
-    elif battery is Flow.IDLE:
-        parts.append(_("Battery idle"))
+    """The battery when there is one (the pill already says what the grid does), else the grid."""
+    if iv.has_battery:
+        flow = iv.battery_flow
+        full = "" if iv.battery_level is None else " " + _("(%(level)d %% full)") % {"level": iv.battery_level}
+        if flow is Flow.CHARGING:
+            text = _("Battery charging at %(kw)s") % {"kw": _kw(iv.battery_w)}
+        elif flow is Flow.DISCHARGING:
+            text = _("Battery powering the home at %(kw)s") % {"kw": _kw(iv.battery_w)}
+        elif flow is Flow.IDLE:
+            text = _("Battery idle")
+        else:
+            return None
+        return Reason("battery", f"{text}{full}.")
+    grid = iv.grid_flow
     if grid is Flow.EXPORTING:
-        parts.append(_("selling %(kw)s to the grid") % {"kw": _kw(iv.grid_w)})
-    elif grid is Flow.IMPORTING:
-        parts.append(_("buying %(kw)s from the grid") % {"kw": _kw(iv.grid_w)})
-    elif grid is Flow.IDLE:
-        parts.append(_("nothing to or from the grid"))
-    if not parts:
-        return None
-    text = ", ".join(parts)
-    return Reason("flows", text[0].upper() + text[1:] + ".")
+        return Reason("grid", _("No battery: the surplus is sold to the grid."))
+    if grid is Flow.IMPORTING:
+        return Reason("grid", _("No battery: what the sun does not cover comes from the grid."))
+    if grid is Flow.IDLE:
+        return Reason("grid", _("No battery: the sun covers the home exactly."))
+    return None

@@ -100,13 +100,13 @@ def test_heat_pump_mode_and_why():
 
 
 # --- Inverter -----------------------------------------------------------------------------------
-def test_inverter_says_what_battery_and_grid_do_once():
+def test_inverter_says_what_the_battery_does_else_the_grid():
     line = text(iv(battery_charge_discharge_power_w=-1500, current_power_to_grid_w=1200,
                    is_battery_connected=True, battery_charge_level_percent=60))
-    assert line == "Battery charging at 1.5 kW, selling 1.2 kW to the grid."
-    assert line.count("attery") == 1
+    assert line == "Battery charging at 1.5 kW (60 % full)."  # the pill says what the grid does
     assert text(iv(battery_charge_discharge_power_w=800, current_power_to_grid_w=-300, is_battery_connected=True,
-                   battery_charge_level_percent=60)) == "Battery powering the home at 0.8 kW, buying 0.3 kW from the grid."
-    no_battery = iv(battery_charge_discharge_power_w=None, is_battery_connected=False,
-                    battery_charge_level_percent=None, current_power_to_grid_w=0)
-    assert text(no_battery) == "Nothing to or from the grid."
+                   battery_charge_level_percent=35)) == "Battery powering the home at 0.8 kW (35 % full)."
+    no_battery = dict(battery_charge_discharge_power_w=None, is_battery_connected=False,
+                      battery_charge_level_percent=None)
+    assert text(iv(**no_battery, current_power_to_grid_w=900)) == "No battery: the surplus is sold to the grid."
+    assert code(iv(**no_battery, current_power_to_grid_w=-300)) == "grid"
