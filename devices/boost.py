@@ -44,7 +44,7 @@ def boost_view(ev: ElectricVehicle, *, stuck: bool = False) -> BoostView:
         return BoostView("requested", _("Starting… (usually under a minute)"), _("Starting…"), None)
     if state is BoostState.ONGOING:
         return BoostView("ongoing", _("Charging at full power %(goal)s; it ends by itself then, or when you unplug "
-                                      "the car.") % {"goal": _goal(ev)}, _("Charging at full power"), None)
+                                      "the car.") % {"goal": _goal(ev)}, _("Charging"), None)
     if ev.boost_for_next_session:
         return BoostView("armed", _("Will charge at full power as soon as you plug in."),
                          _("Unplugged — charges when plugged in"), "cancel")

@@ -179,13 +179,15 @@ def deadline_confidence(*, level: Any, capacity: Any, power_w: float | None, tar
 
 # --- The plan line --------------------------------------------------------------------------------
 def plan_line(*, policy_enabled: bool | None, plugged_in: bool | None, window: tuple[datetime, datetime] | None,
-              target: int | None, deadline: datetime | None, tz: tzinfo) -> str | None:
-    """What Podero will do: the charging window it planned and the target it plans for."""
+              target: int | None, deadline: datetime | None, tz: tzinfo, say_tomorrow: bool = False) -> str | None:
+    """What Podero will do: the charging window it planned and the target it plans for. `say_tomorrow`:
+    the card also shows how today's deadline went, so the next one says its day."""
     if policy_enabled is False:
         goal = None
     elif target is not None and deadline is not None:
-        goal = _("%(target)s %% by %(deadline)s") % {"target": target,
-                                                     "deadline": deadline.astimezone(tz).strftime("%H:%M")}
+        hm = deadline.astimezone(tz).strftime("%H:%M")
+        goal = (_("%(target)s %% by %(deadline)s tomorrow") if say_tomorrow else _("%(target)s %% by %(deadline)s")) % {
+            "target": target, "deadline": hm}
     else:
         goal = None
     if window is not None:

@@ -114,8 +114,8 @@ def _ev(ev: ElectricVehicle, *, now: datetime, tz: tzinfo, plan_start: datetime 
         return Reason("at_limit", _("Stopped at %(cap)d %%: the limit set in the car's app.") % {"cap": cap})
     if ev.is_fully_charged:
         return Reason("full", _("Full."))
-    if ev.boost_state is BoostState.ONGOING:
-        return Reason("charging", _("Charging at full power (Charge now)."))
+    if ev.boost_state in (BoostState.ONGOING, BoostState.REQUESTED):
+        return Reason("boost", _("Charge now overrides the cheap-window plan."))
     if ev.is_charging:
         return Reason("charging", _("Charging in a cheap window."))
     if ev.is_plugged_in:

@@ -127,7 +127,7 @@ def ev_plan(*, link: LinkLike, device: ElectricVehicle, now: datetime | None = N
     if session is not None and session.desired_start and session.desired_end:
         window = (session.desired_start, session.desired_end)
     forecast = None
-    target, deadline = None, None
+    target, deadline, past = None, None, None
     if enabled:
         past, upcoming = _deadlines(policy, default, now, tz)
         if upcoming is not None:
@@ -145,7 +145,8 @@ def ev_plan(*, link: LinkLike, device: ElectricVehicle, now: datetime | None = N
                 power_w=_power(device.charge_rate_w, device.extra.get("expected_max_charge_power")),
                 target=target, deadline=deadline, now=now, plugged_in=device.is_plugged_in)
     line = plan_line(policy_enabled=enabled, plugged_in=device.is_plugged_in, window=window, target=target,
-                     deadline=deadline, tz=tz) if enabled is not None else None
+                     deadline=deadline, tz=tz, say_tomorrow=past is not None and deadline is not None
+                     and deadline.astimezone(tz).date() > now.astimezone(tz).date()) if enabled is not None else None
     summary = schedule_summary({d: (p.percentage, p.deadline) for d, p in policy.days.items()}) if enabled else None
     return EvPlan(plan=line, schedule=summary, forecast=forecast,
                   forecast_text=forecast.sentence(tz) if forecast is not None else None,

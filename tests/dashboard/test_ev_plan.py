@@ -65,6 +65,7 @@ def test_after_the_deadline_the_card_says_the_outcome(homeowner, fake_podero):
     raw, ev = _ev(homeowner, fake_podero, battery_level=62, minimum_charge_limit=80, charge_deadline_at="07:00")
     plan = services.ev_plan(link=homeowner.podero, device=ev, now=at(4, 7, 30))
     assert plan.forecast.status is Confidence.MISSED and plan.forecast_text == "Missed: 62 % at 07:00."
+    assert plan.plan.endswith("· 80 % by 07:00 tomorrow")  # beside today's outcome, the next one says its day
 
 
 def test_the_weekly_schedule_shows_on_the_card(client, homeowner, fake_podero):

@@ -81,7 +81,9 @@ def test_ev_reasons_in_order():
     at_limit = ev(is_plugged_in=True, is_charging=False, is_fully_charged=True, battery_level=80,
                   charge_target_max=80)
     assert text(at_limit) == "Stopped at 80 %: the limit set in the car's app."
-    assert code(ev(is_plugged_in=True, is_charging=True, boost_state="ongoing", battery_level=50)) == "charging"
+    assert text(ev(is_plugged_in=True, is_charging=True, boost_state="ongoing", battery_level=50)) == (
+        "Charge now overrides the cheap-window plan.")
+    assert code(ev(is_plugged_in=True, is_charging=False, boost_state="requested", battery_level=50)) == "boost"
     assert text(ev(is_plugged_in=True, is_charging=True, boost_state="unavailable", battery_level=50)) == (
         "Charging in a cheap window.")
     waiting = ev(is_plugged_in=True, is_charging=False, is_fully_charged=False, battery_level=50)
