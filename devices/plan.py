@@ -193,6 +193,8 @@ def plan_line(*, policy_enabled: bool | None, plugged_in: bool | None, window: t
     if window is not None:
         start, end = (t.astimezone(tz).strftime("%H:%M") for t in window)
         text = _("Charging plan: %(start)s–%(end)s") % {"start": start, "end": end}
+        if policy_enabled is False:
+            return text + " · " + _("no deadline, fully cost-optimized")
         return f"{text} · {goal}" if goal else text
     if plugged_in is False or plugged_in is None:
         text = _("No plan yet: Podero plans when the car is plugged in")

@@ -34,7 +34,7 @@ from .policy import WEEKDAYS, ChargePolicy, DayPlan, _policy_for_card
 log = logging.getLogger("devices.services")
 
 REFRESH_CURRENT_SESSION = "devices.tasks.refresh_current_session"
-SESSION_CARD_MAX_AGE = 60  # the card accepts a session this old; it is refreshed in the background
+SESSION_CARD_MAX_AGE = 120  # the card accepts a session this old (its plan is set at plug-in); refreshed behind
 
 
 @dataclass(frozen=True)
