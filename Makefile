@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 
-.PHONY: run test install services worker simulator bench check clean
+.PHONY: run test install services screenshots worker simulator bench check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) || exit 1; \
@@ -30,6 +30,14 @@ test: install services
 
 services:
 	@scripts/ensure-services.sh
+
+## make screenshots: refresh the README's docs/screenshot-*.png (tests write only to artifacts/)
+SCREENSHOTS := artifacts/screenshot-phone.png artifacts/screenshot-desktop.png
+screenshots: install services
+	rm -f $(SCREENSHOTS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -q tests/dashboard/test_browser_dashboard.py -k test_dashboard_in_the_browser
+	cp $(SCREENSHOTS) docs/
+	@echo "docs/screenshot-*.png refreshed: review them, then commit."
 
 ## Beside `make run` with REDIS_URL set: a Celery worker and beat in one process
 worker: install

@@ -38,7 +38,8 @@ def homeowner_link(*, email: str, podero_user_id: str | uuid.UUID, org_id: str |
             raise LinkError(f"No account with the email {email} exists; give --password to create one.")
         user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
     else:
-        if password:
+        if password and not user.check_password(password):
+            # Only a new password changes the hash: the same one again must not sign the person out everywhere.
             user.set_password(password)
         if first_name:
             user.first_name = first_name

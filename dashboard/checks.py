@@ -20,3 +20,10 @@ def simulator_not_mounted(app_configs: Any, **kwargs: Any) -> list[Warning]:
         hint="Set PODERO_SIMULATOR=0 in production; run the simulator only for demos and tests.",
         id="dashboard.W001",
     )]
+
+
+@register()
+def partner_brand(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """A PARTNER_* colour or link that was refused (see dashboard/branding.py) runs on the default."""
+    return [Warning(problem, hint="See the README's partner branding settings.", id="dashboard.W002")
+            for problem in settings.PARTNER.problems]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import controls, pausing
+from . import controls, onboarding, pausing
 
 EV = "devices/electric-vehicle/<uuid:device_id>"
 urlpatterns = [
@@ -14,4 +14,11 @@ urlpatterns = [
     path(f"{EV}/boost/status", controls.ev_boost_poll, name="ev-boost-poll"),
     path(f"{EV}/deadline", controls.ev_deadline, name="ev-deadline"),
     path(f"{EV}/schedule", controls.ev_schedule, name="ev-schedule"),
+    # issue 13: add a device (Podero's onboarding) and remove one
+    path("devices/add", onboarding.device_add, name="device-add"),
+    path("devices/add/<uuid:ref>", onboarding.device_add_status, name="device-add-status"),
+    path("devices/add/<uuid:ref>/cancelled", onboarding.device_add_cancelled, name="device-add-cancelled"),
+    path("devices/<str:kind>/<uuid:device_id>/remove", onboarding.device_remove, name="device-remove"),
+    path("devices/<str:kind>/<uuid:device_id>/remove/check", onboarding.device_remove_check,
+         name="device-remove-check"),
 ]

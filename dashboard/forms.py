@@ -10,7 +10,8 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from devices.services import WEEKDAYS, ChargePolicy, DayPlan
 from devices.services.pauses import CHOICES as PAUSE_CHOICES
@@ -31,15 +32,34 @@ PERCENT_ERRORS = {
 def parse_hhmm(value: str) -> time:
     match = _HHMM.match((value or "").strip())
     if not match:
-        raise ValidationError("Enter a time as HH:MM on a 24-hour clock, e.g. 07:00.", code="invalid")
+        # No "24-hour clock" here: the browser shows the time field in the homeowner's own clock.
+        raise ValidationError(_("“%(typed)s” is not a time of day: enter hours 00–23 and minutes 00–59, "
+                                "such as 07:00."), code="invalid", params={"typed": value})
     return time(int(match.group(1)), int(match.group(2)))
 
 
-class HHMMField(forms.Field):
-    """A 24-hour "HH:MM" time. Renders as <input type="time">; the server is strict all the same."""
+class ClockInput(forms.TimeInput):
+    """<input type="time"> (the browser draws it in the locale's clock), except for a value that is not a
+    time: a time field cannot show "25:00" (it would read "--:--" and lose it), so that one comes back
+    as a text field holding exactly what was typed, beside its error."""
 
-    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    default_error_messages = {"required": "Enter a time as HH:MM, e.g. 07:00."}
+    input_type = "time"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"].get("value")
+        if isinstance(shown, str) and shown and not _HHMM.match(shown.strip()):
+            context["widget"]["type"] = "text"
+            context["widget"]["attrs"].setdefault("inputmode", "numeric")
+            context["widget"]["attrs"].setdefault("autocomplete", "off")
+        return context
+
+
+class HHMMField(forms.Field):
+    """A "HH:MM" time of day (00:00–23:59). Renders as <input type="time">; the server is strict all the same."""
+
+    widget = ClockInput(format="%H:%M")
+    default_error_messages = {"required": _("Enter a time, such as 07:00.")}
 
     def to_python(self, value: Any) -> time | None:
         if isinstance(value, time):
@@ -68,12 +88,12 @@ class OptimizationForm(forms.Form):
     """Pause (until one of PAUSE_CHOICES; none given = until resumed) or resume."""
 
     active = forms.TypedChoiceField(choices=[("1", "resume"), ("0", "pause")], coerce=lambda v: v == "1",
-                                    error_messages={"required": _("Choose pause or resume."),
-                                                    "invalid_choice": _("Choose pause or resume.")})
+                                    error_messages={"required": _lazy("Choose pause or resume."),
+                                                    "invalid_choice": _lazy("Choose pause or resume.")})
     until = forms.ChoiceField(required=False, choices=[(c, c) for c in PAUSE_CHOICES],
-                              error_messages={"invalid_choice": _("Choose how long to pause.")})
+                              error_messages={"invalid_choice": _lazy("Choose how long to pause.")})
     at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                             error_messages={"invalid": _("Enter a date and time, e.g. 2026-12-06 18:00.")})
+                             error_messages={"invalid": _lazy("Enter a date and time, e.g. 2026-12-06 18:00.")})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

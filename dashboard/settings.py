@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from dashboard import branding
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "dashboard.branding.brand_context",
             ],
         },
     },
@@ -165,7 +168,15 @@ EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)  # STARTTLS, usually on port 587
 EMAIL_TIMEOUT = 10  # seconds; a slow relay must not hold a worker forever
-DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Home Energy <no-reply@localhost>")
+# --- Partner brand (README: "Partner branding"); checked for WCAG AA contrast, see dashboard/branding.py
+PARTNER = branding.from_env(env)
+PARTNER_NAME = PARTNER.name
+_from = env.str("DEFAULT_FROM_EMAIL", default="") or env.str("DJANGO_DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# A bare address gets the partner's name, so mail arrives as "Partner <no-reply@partner.example>".
+DEFAULT_FROM_EMAIL = _from if "<" in _from else f'"{PARTNER_NAME}" <{_from.strip()}>'
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{PARTNER_NAME}: "
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Where emails (e.g. "a device needs attention") send homeowners back to.
 DASHBOARD_URL = env.str("DASHBOARD_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -211,7 +222,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *([PARTNER.logo_origin] if PARTNER.logo_origin else [])],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -247,6 +258,9 @@ PODERO_MAX_RPS = env.int("PODERO_MAX_RPS", default=20)
 PODERO_TOTAL_TIMEOUT = env.float("PODERO_TOTAL_TIMEOUT", default=10.0)
 # ... nor answer more than this many bytes, counted after decompression.
 PODERO_MAX_RESPONSE_BYTES = env.int("PODERO_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+# The price zone a device added through "Add a device" starts with when the home has no device yet to
+# take it from (fact sheet §3.1 lists the zones; AT = Austria day-ahead).
+PODERO_PRICE_ZONE_DEFAULT = env.str("PODERO_PRICE_ZONE_DEFAULT", default="AT")
 
 # --- Logging: one line per event, key=value, a request id on every line -----------------------
 LOGGING = {

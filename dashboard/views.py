@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -89,6 +90,15 @@ def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) ->
         "extra_rows": sorted(device.extra.items()) if device is not None else [],
     }
     return render(request, "dashboard/device_detail.html", context)
+
+
+@require_GET
+def brand_css(request: HttpRequest) -> HttpResponse:
+    """The partner's colours as CSS custom properties: same origin, so the CSP stays `style-src 'self'`.
+    Linked with `?v=<hash of the CSS>`, so it can be cached for long and changes with the brand."""
+    response = HttpResponse(settings.PARTNER.css(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET

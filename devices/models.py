@@ -1,10 +1,12 @@
 """What we store ourselves: the audit log of homeowner actions, daily consumption snapshots, attention
-notices and the timed ends of pauses ("Pause until…").
+notices, device onboardings and the timed ends of pauses ("Pause until…").
 
 Device state is never stored here: it belongs to Podero and lives in the cache.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -98,6 +100,39 @@ class AttentionNotice(models.Model):
     def __str__(self) -> str:
         return f"{self.sent_at:%Y-%m-%d %H:%M} {self.device_id} {self.incident}"
 
+
+
+class DeviceOnboarding(models.Model):
+    """A homeowner's "Add a device": our handle (`ref`, in our URLs) on one Podero onboarding session.
+
+    Remembered server-side so the return page polls only the homeowner's own session: `ref` is looked up
+    together with the user, and Podero's session id never comes from the browser.
+    """
+
+    class State(models.TextChoices):
+        STARTING = "starting", "starting (Podero not answered yet)"
+        WAITING = "waiting", "waiting for the homeowner to finish"
+        DONE = "done", "device added"
+        CANCELLED = "cancelled", "cancelled or not successful"
+        EXPIRED = "expired", "expired"
+        FAILED = "failed", "could not be started"
+
+    ref = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="onboardings")
+    podero_user_id = models.UUIDField()
+    onboarding_id = models.UUIDField(null=True, blank=True, unique=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.STARTING)
+    expires_on = models.DateField(null=True, blank=True)
+    device_kind = models.CharField(max_length=32, blank=True)
+    device_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} onboarding {self.ref} ({self.state})"
 
 
 class ScheduledResume(models.Model):

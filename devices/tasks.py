@@ -252,8 +252,8 @@ def _send_notice(user: Any, kind: str, device: Device) -> int:
     if not created:
         return 0
     context = {"user": user, "device": device, "incident": incident, "dashboard_url": settings.DASHBOARD_URL,
-               "lapsed": device.is_authenticated is False,
-               "codes": sorted({action.code for action in device.actions})}
+               "lapsed": device.is_authenticated is False, "brand": settings.PARTNER,
+               "reasons": list(dict.fromkeys(item.message for item in device.attention_items))}
     subject = " ".join(render_to_string("accounts/email/attention_subject.txt", context).split())
     body = render_to_string("accounts/email/attention_message.txt", context)
     try:

@@ -9,6 +9,7 @@ POST /_sim/devices/{id}/reauth  -> {"cue_id": ...}
 POST /_sim/devices/{id}/stale   {"hours": h}  (0 = live again)
 POST /_sim/reset-demo     ensure_demo(reset=True);  GET /_sim/demo
 GET  /_sim/connect/{id}   the fake Connect UI: re-links the device, then redirects to successUrl
+GET  /_sim/connect?onboarding_session_id=…   the onboarding Connect UI (simulator.onboarding_views)
 """
 
 from __future__ import annotations

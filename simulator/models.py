@@ -124,3 +124,31 @@ class Cue(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != self.DONE
+
+
+class OnboardingSession(models.Model):
+    """A device onboarding session (addendum §1b, fact sheet §3.10): the Connect UI link of one user.
+
+    Valid until the end of the next day (`expiration_date`, in the user's time zone); `object_id` is the
+    device the Connect UI created, null until then. The redirect targets are stored here, so the Connect
+    UI sends the browser only to them, never to a URL found in its own query string.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="onboarding_sessions")
+    user = models.ForeignKey(PoderoUser, on_delete=models.CASCADE, related_name="onboarding_sessions")
+    language = models.CharField(max_length=2, default="en")
+    price_zone_default = models.CharField(max_length=20)
+    is_smart_optimization_active_default = models.BooleanField(default=True)
+    success_url = models.TextField()
+    cancel_url = models.TextField()
+    building_id = models.UUIDField(null=True, blank=True)
+    device_type = models.CharField(max_length=2, null=True, blank=True)  # noqa: DJ001 - null = "not given"
+    expiration_date = models.DateField()
+    object_id = models.UUIDField(null=True, blank=True)
+    external_metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"onboarding {self.id} for {self.user_id}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import control, history_views, views
+from . import control, history_views, onboarding_views, views
 
 app_name = "simulator"
 
@@ -61,6 +61,8 @@ urlpatterns = [
         history_views.ev_session_current,
         name="ev-session-current",
     ),
+    path(API + "device-onboarding", onboarding_views.create, name="device-onboarding"),
+    path(API + "device-onboarding/<uuid:session_id>", onboarding_views.detail, name="device-onboarding-detail"),
     path(API + "cues/<uuid:cue_id>/resolve", views.cue_resolve, name="cue-resolve"),
     path(API + "cues/<uuid:cue_id>/state", views.cue_state, name="cue-state"),
     # control endpoints (not part of Podero's API)
@@ -74,5 +76,6 @@ urlpatterns = [
     path("_sim/devices/<uuid:device_id>/stale", control.sim_stale, name="sim-stale"),
     path("_sim/reset-demo", control.sim_demo, name="sim-reset-demo"),
     path("_sim/demo", control.sim_demo, name="sim-demo"),
+    path("_sim/connect", onboarding_views.connect, name="sim-onboarding-connect"),  # the Connect UI
     path("_sim/connect/<uuid:device_id>", control.sim_connect, name="sim-connect"),
 ]

@@ -385,3 +385,24 @@ def _timezones() -> frozenset[str]:
     if _TZ_CACHE is None:
         _TZ_CACHE = frozenset(available_timezones()) | {"UTC"}
     return _TZ_CACHE
+
+
+# --- Device onboarding (addendum §1b, fact sheet §3.10, §8 #30) --------------------------------
+ONBOARDING_LANGUAGES = ("sv", "de", "en", "hu", "it", "et", "pl", "ro")
+ONBOARDING_DEVICE_TYPES = ("ev", "iv", "wb", "hp")
+
+
+def onboarding_schema() -> dict[str, Coercer]:
+    return {
+        "language": enum(ONBOARDING_LANGUAGES),
+        "price_zone_default": enum(PRICE_ZONES),
+        "is_smart_optimization_active_default": boolean,
+        "success_url": string(8000),
+        "cancel_url": string(8000),
+        "user_id": uuid_str,
+        "building_id": nullable(uuid_str),
+        "device_type": nullable(enum(ONBOARDING_DEVICE_TYPES)),
+    }
+
+
+ONBOARDING_REQUIRED = ("price_zone_default", "success_url", "cancel_url", "user_id")

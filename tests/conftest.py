@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+from .ci_services import (
+    pytest_runtest_makereport,  # noqa: F401 - the hook: under CI=true no service test skips
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
 
@@ -33,16 +38,52 @@ def settle_background(timeout: float = 10.0) -> None:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
+ROOT = Path(__file__).resolve().parents[1]
+_TRACKED = pytest.StashKey[dict[str, str] | None]()  # what git tracks, hashed when the run starts
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from .isolation import tracked_snapshot
+
+    session.config.stash[_TRACKED] = tracked_snapshot(ROOT)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that rewrote a tracked file fails, however its tests went (tests write under artifacts/)."""
+    from .isolation import changed_files, tracked_snapshot
+
+    before = session.config.stash.get(_TRACKED, None)
+    changed = changed_files(before, tracked_snapshot(ROOT)) if before is not None else []
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = ("the test run modified tracked files (tests must write only under artifacts/ or tmp_path; "
+                   f"`git diff` shows what changed): {', '.join(changed)}")
+        if reporter is not None:
+            reporter.write_line(f"\nERROR {message}", red=True, bold=True)
+        else:
+            print(f"ERROR {message}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_key_prefix() -> None:
+    """Every cache key this run writes carries a prefix of its own (tests/isolation.py)."""
+    from .isolation import use_run_prefix
+
+    use_run_prefix()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings) -> None:
     """Each test starts with an empty cache of its own (allauth keeps rate limits there too), and
-    no background refresh of one test reaches into the next."""
-    from django.core.cache import cache
+    no background refresh of one test reaches into the next. Only this run's keys are deleted, never
+    the whole Redis database (with REDIS_URL set, `cache.clear()` would be FLUSHDB)."""
+    from .isolation import clear_own_keys
 
-    cache.clear()
+    clear_own_keys()
     yield
     settle_background()
-    cache.clear()
+    clear_own_keys()
 
 
 # --- Personas and the two Podero seams ------------------------------------------------------------

@@ -21,6 +21,9 @@ class FakePodero:
         self.fail_with: podero.PoderoError | None = None  # raised by every call while set
         self.write_error: podero.PoderoError | None = None  # raised by writes only
         self.org_id = "7c3e1c52-4b1e-4f6a-9a51-0d2f6b8e9a10"
+        self.onboardings: dict[str, dict[str, Any]] = {}
+        self.expiration_date = "2999-12-31"  # the date sessions get; a past date makes them expired
+        self.deleted: list[dict[str, Any]] = []
 
     # -- helpers for tests
     def add(self, user_id: Any, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +99,59 @@ class FakePodero:
         self._check("get_ev_current_session", str(device_id))
         self._find(user_id, "electric-vehicles", device_id)
         return {"session": copy.deepcopy(self.sessions.get(str(device_id)))}
+
+    # -- onboarding (a session per id; `connect` stands in for the homeowner finishing the Connect UI)
+    def create_onboarding(self, *, user_id: str, language: str, price_zone_default: str,
+                          is_smart_optimization_active_default: bool, success_url: str, cancel_url: str,
+                          building_id: str | None = None, device_type: str | None = None) -> dict[str, Any]:
+        self._check("create_onboarding", str(user_id), write=True)
+        session_id = f"5e55{len(self.onboardings):04d}-0000-4000-8000-000000000000"
+        session = {"authentication_url": f"https://connect.podero.invalid?onboarding_session_id={session_id}",
+                   "id": session_id, "user": str(user_id), "success_url": success_url, "cancel_url": cancel_url,
+                   "expiration_date": self.expiration_date, "object_id": None, "external_metadata": {},
+                   "_body": {"language": language, "price_zone_default": price_zone_default,
+                             "is_smart_optimization_active_default": is_smart_optimization_active_default}}
+        self.onboardings[session_id] = session
+        return {k: v for k, v in copy.deepcopy(session).items() if not k.startswith("_")}
+
+    def get_onboarding(self, *, onboarding_id: str) -> dict[str, Any]:
+        self._check("get_onboarding", str(onboarding_id))
+        session = self.onboardings.get(str(onboarding_id))
+        if session is None:
+            raise podero.PoderoNotFound(status=404, method="GET", path="/device-onboarding", body={"detail": "Not Found"})
+        return {k: v for k, v in copy.deepcopy(session).items() if not k.startswith("_")}
+
+    def connect(self, onboarding_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        session = self.onboardings[onboarding_id]
+        self.add(session["user"], kind, payload)
+        session["object_id"] = payload["id"]
+        return payload
+
+    def delete_device(self, *, user_id: str, kind: str, device_id: str, org_id: str | None = None,
+                      deleted_at: Any = None) -> dict[str, Any]:
+        self._check("delete_device", kind, str(device_id), write=True)
+        item = self._find(user_id, kind, device_id)
+        self.devices[(str(user_id), kind)].remove(item)
+        self.deleted.append(item)
+        return {**copy.deepcopy(item), "deleted_at": "2026-01-01T00:00:00Z", "lifecycle_state": "deleted"}
+
+    def get_device_including_deleted(self, *, user_id: str, kind: str, device_id: str,
+                                     org_id: str | None = None) -> dict[str, Any]:
+        self._check("get_device_including_deleted", kind, str(device_id))
+        for item in self.deleted:
+            if item.get("id") == str(device_id):
+                return {**copy.deepcopy(item), "deleted_at": "2026-01-01T00:00:00Z", "lifecycle_state": "deleted"}
+        return copy.deepcopy(self._find(user_id, kind, device_id))
+
+    def start_auth_session(self, *, user_id: str, kind: str, device_id: str, success_url: str,
+                           cancel_url: str, org_id: str | None = None) -> str:
+        self._check("start_auth_session", kind, str(device_id), write=True)
+        self._find(user_id, kind, device_id)
+        return f"https://manufacturer.example/connect/{device_id}"
+
+    def resolve_action(self, *, url: str, success_url: str, cancel_url: str) -> str:
+        self._check("resolve_action", url.split("?", 1)[0], write=True)
+        return "https://manufacturer.example/connect/resolve"
 
     def list_calls(self, name: str) -> list[tuple[str, ...]]:
         return [c for c in self.calls if c[0] == name]

@@ -170,8 +170,8 @@ HEALTH_ICONS = {
 
 @register.inclusion_tag("dashboard/components/status_badge.html")
 def connection_badge(device: Device) -> dict[str, Any]:
-    status = device.connection_status if isinstance(device.connection_status, Health) else Health.UNKNOWN
-    tone, text = HEALTH_TEXT[status]
+    status = getattr(device, "connection_health", Health.UNKNOWN)
+    tone, text = HEALTH_TEXT[status if isinstance(status, Health) else Health.UNKNOWN]
     return {"tone": tone, "text": text, "icon": f"icons/{HEALTH_ICONS[tone]}.svg"}
 
 

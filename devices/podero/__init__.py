@@ -17,9 +17,10 @@ State that must be shared between processes (the token, the breaker, the counter
 Django cache, which is Redis in production.
 
 The package, one concern per module, imported one way (constants, errors <- metrics, transport <-
-breaker, tokens <- history <- client): `constants` (tunables), `errors` (the exception hierarchy),
+breaker, tokens <- history, onboarding <- client): `constants` (tunables), `errors` (the exception hierarchy),
 `metrics` (call counters), `transport` (the total deadline, size cap and body helpers), `breaker`,
-`tokens`, `history` (time series, savings, statistics, sessions) and `client` (PoderoClient and its
+`tokens`, `history` (time series, savings, statistics, sessions), `onboarding` (device onboarding and
+soft-delete) and `client` (PoderoClient and its
 one `_call`). Import from `devices.podero`; `get_client()` lives here so tests can replace it.
 """
 

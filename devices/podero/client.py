@@ -36,6 +36,7 @@ from .errors import (
 )
 from .history import HistoryEndpoints
 from .metrics import CallRecord, _record_metrics
+from .onboarding import OnboardingEndpoints
 from .tokens import TokenProvider
 from .transport import (
     _body,
@@ -49,7 +50,7 @@ from .transport import (
 
 log = logging.getLogger("devices.podero")
 
-class PoderoClient(HistoryEndpoints):
+class PoderoClient(HistoryEndpoints, OnboardingEndpoints):
     """One per process (see `get_client`). Paths are built only from ids given by the caller."""
 
     def __init__(self, *, base_url: str, org_id: str, client_id: str, client_secret: str,

@@ -138,6 +138,18 @@ class Device:
         age = self.state_age(now)
         return age is not None and age > STALE_AFTER
 
+    @property
+    def connection_health(self) -> Health:
+        """The connection badge: `connection_status` when the payload has it, else what
+        `is_authenticated` says (the guide's own example payloads carry no status fields)."""
+        if self.connection_status is not Health.UNKNOWN:
+            return self.connection_status
+        if self.is_authenticated is True:
+            return Health.OK
+        if self.is_authenticated is False:
+            return Health.ERROR
+        return Health.UNKNOWN
+
     # -- attention
     @property
     def needs_attention(self) -> bool:

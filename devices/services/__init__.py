@@ -10,6 +10,7 @@ Modules, each doing one thing, with imports pointing one way (top to bottom may 
 * `audit`      the audit row, the per-homeowner write limit, the write errors
 * `confirm`    writes whose outcome is unknown: re-read, compare, resolve the audit row
 * `writes`     every homeowner change: ownership -> client -> invalidate -> audit
+* `onboarding` adding a device (Podero's device onboarding) and removing one (soft delete)
 * `pauses`     "Pause until…": the timed resume we carry out (beat job, row locks)
 * `evplan`     what a card needs beside the device: the EV's plan, the pause, the reason line
 * `history`    time series, savings, EV sessions and the household's savings summary
@@ -25,6 +26,10 @@ from .audit import (
     A_BOOST_CANCEL,
     A_BOOST_START,
     A_DEADLINE,
+    A_DEVICE_ADDED,
+    A_DEVICE_REMOVE,
+    A_ONBOARDING_CANCEL,
+    A_ONBOARDING_START,
     A_OPTIMIZATION,
     A_POLICY,
     A_RECONNECT,
@@ -60,6 +65,16 @@ from .history import (
     heat_pump_statistics,
     household_savings_summary,
     summary_periods,
+)
+from .onboarding import (
+    OnboardingNotFound,
+    OnboardingStarted,
+    OnboardingStatus,
+    device_remove,
+    onboarding_cancelled,
+    onboarding_start,
+    onboarding_status,
+    podero_language,
 )
 from .pauses import (
     A_TIMED_RESUME,
@@ -121,6 +136,10 @@ __all__ = [
     "device_reconnect_start", "ev_boost_cancel", "ev_boost_start", "ev_charge_deadline_set", "ev_charge_plan",
     "ev_charge_policy_get", "ev_charge_policy_set", "ev_get", "invalidate", "optimization_set",
     "parse_charge_policy", "policy_key", "policy_refresh", "read_entry", "recently_seen", "refresh_kind",
-    "write_invalid", "A_TIMED_RESUME", "PauseChoiceInvalid", "optimization_pause", "optimization_resume",
+    "write_invalid",
+    "A_DEVICE_ADDED", "A_DEVICE_REMOVE", "A_ONBOARDING_CANCEL", "A_ONBOARDING_START", "OnboardingNotFound",
+    "OnboardingStarted", "OnboardingStatus", "device_remove", "onboarding_cancelled", "onboarding_start",
+    "onboarding_status", "podero_language",
+    "A_TIMED_RESUME", "PauseChoiceInvalid", "optimization_pause", "optimization_resume",
     "pause_end", "pause_of", "resume_due", "CardFacts", "EvPlan", "card_facts", "ev_plan", "session_refresh",
 ]

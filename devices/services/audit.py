@@ -25,6 +25,10 @@ A_BOOST_CANCEL = "boost_cancel"
 A_DEADLINE = "charge_deadline_set"
 A_POLICY = "charge_policy_set"
 A_RECONNECT = "reconnect"
+A_ONBOARDING_START = "device_onboarding_start"
+A_ONBOARDING_CANCEL = "device_onboarding_cancel"
+A_DEVICE_ADDED = "device_added"
+A_DEVICE_REMOVE = "device_remove"
 
 NOT_SAVED = "Your change was not saved: {reason} Please try again."
 CONFLICT_MESSAGES = {

@@ -15,10 +15,11 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
+from .. import podero
 from ..models import AuditEntry
 from ..podero import PoderoError
 from ..schemas import BoostState, Device, ElectricVehicle, as_time
-from .audit import A_BOOST_CANCEL, A_BOOST_START, A_DEADLINE, A_OPTIMIZATION, A_POLICY
+from .audit import A_BOOST_CANCEL, A_BOOST_START, A_DEADLINE, A_DEVICE_REMOVE, A_OPTIMIZATION, A_POLICY
 from .cache import Ids, read_entry
 from .errors import LinkLike
 from .policy import EV, WEEKDAYS, _policy_fetch, invalidate_policy, parse_charge_policy, policy_key
@@ -85,12 +86,26 @@ def _policy(link: LinkLike, kind: str, device_id: str, values: dict[str, Any]) -
         entry["items"] if entry else None)
 
 
+def _removed(link: LinkLike, kind: str, device_id: str, values: dict[str, Any]) -> Verdict:
+    """A soft delete is applied when the device, read with include_deleted, carries `deleted_at`."""
+    invalidate(link=link, kinds=(kind,))
+    invalidate_device(link=link, kind=kind, device_id=device_id)
+    ids = Ids.of(link)
+    try:
+        raw = podero.get_client().get_device_including_deleted(org_id=ids.org, user_id=ids.user, kind=kind,
+                                                               device_id=device_id)
+    except podero.PoderoNotFound:
+        return True, None  # not there even with include_deleted: gone all the same
+    return bool(raw.get("deleted_at")), None
+
+
 CHECKS: dict[str, Callable[[LinkLike, str, str, dict[str, Any]], Verdict]] = {
     A_OPTIMIZATION: _optimization,
     A_BOOST_START: _boost_start,
     A_BOOST_CANCEL: _boost_cancel,
     A_DEADLINE: _deadline,
     A_POLICY: _policy,
+    A_DEVICE_REMOVE: _removed,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD
 from accounts.models import PoderoLink, User
@@ -34,3 +35,17 @@ def test_demo_homeowner_logs_in_and_sees_the_demo_devices(sim, client):
     html = response.content.decode()
     for name in ("Nibe S2125-8", "Tesla Model 3", "Volkswagen ID.4", "Fronius Symo GEN24 10.0 Plus"):
         assert name in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reset_devices_keeps_everyone_signed_in(sim, client):
+    call_command("seed_demo")
+    staff = Client()
+    for who, email, password in ((client, DEMO_EMAIL, DEMO_PASSWORD), (staff, STAFF_EMAIL, STAFF_PASSWORD)):
+        response = who.post("/accounts/login/", {"login": email, "password": password})
+        assert response.status_code == 302, email
+    call_command("seed_demo", "--reset-devices")
+    assert client.get("/").status_code == 200  # not a redirect to the login page
+    assert staff.get("/admin/").status_code == 200
+    call_command("seed_demo")
+    assert client.get("/").status_code == 200

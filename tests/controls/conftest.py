@@ -10,6 +10,8 @@ import pytest
 from tests import payloads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+WRITES = {"update_device", "start_boost", "cancel_boost", "put_charge_policy", "start_auth_session",
+          "resolve_action", "create_onboarding", "delete_device"}  # the fake's calls that change something upstream
 
 
 @dataclass
@@ -22,8 +24,7 @@ class Home:
     inverter: dict[str, Any]
 
     def writes(self) -> list[tuple[str, ...]]:
-        return [c for c in self.fake.calls if c[0] in {"update_device", "start_boost", "cancel_boost",
-                                                         "put_charge_policy"}]
+        return [c for c in self.fake.calls if c[0] in WRITES]
 
 
 @pytest.fixture

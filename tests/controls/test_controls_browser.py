@@ -11,6 +11,7 @@ import pytest
 
 from dashboard import controls
 from simulator import config
+from tests.ci_services import require_chromium
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -22,9 +23,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    require_chromium()
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser

@@ -158,3 +158,49 @@ def test_simulator_422_is_mapped_onto_the_day(owner, sim, demo_homeowner):
     assert "wed.charge_percentage" in caught.value.field_errors, caught.value.field_errors
     entry = AuditEntry.objects.order_by("-id").first()
     assert (entry.outcome, entry.upstream_status) == ("invalid", 422)
+
+
+# --- A write is sent once, whatever happens to it ------------------------------------------------------
+BOOST_FAULTS = {
+    "502": {"error_count": 1, "error_status": 502},
+    "503": {"error_count": 1, "error_status": 503},
+    "429": {"rate_limit_count": 1, "retry_after": 0},
+    "timeout-before": {"timeout_count": 1, "timeout_s": 5, "timeout_phase": "before"},
+    "timeout-after": {"timeout_count": 1, "timeout_s": 5, "timeout_phase": "after"},
+    "timeout-drop": {"timeout_count": 1, "timeout_s": 5, "timeout_phase": "drop"},
+}
+
+
+@pytest.mark.parametrize("fault", list(BOOST_FAULTS))
+def test_boost_is_never_retried(owner, sim, settings, monkeypatch, fault):
+    """The real PoderoClient over HTTP: the GET retries (5xx, timeouts, a short 429) never apply to a POST.
+    The simulator fails the first POST .../boost; it must receive exactly that one."""
+    from devices import podero
+    from simulator import faults
+    from tests.conftest import settle_background
+    from tests.resilience.helpers import wait_until
+
+    owner.get(url("home"))  # the lists are cached: the boost's only upstream call is its own POST
+    settle_background()
+    settings.PODERO_READ_TIMEOUT = 1.0  # shorter than the stall below ...
+    settings.PODERO_TOTAL_TIMEOUT = 3.0  # ... with room for a retry, if the client (wrongly) made one
+    podero.reset_client()
+    arrived: list[str] = []  # every request the simulator receives, counted as it arrives (a stalled one
+    real_plan = faults.plan  # is only counted by `stats` once it has answered)
+
+    def counting_plan(*, method: str, path: str) -> faults.Plan:
+        if method == "POST" and path.rstrip("/").endswith("/boost"):
+            arrived.append(path)
+        return real_plan(method=method, path=path)
+
+    monkeypatch.setattr(faults, "plan", counting_plan)
+    stats.reset()
+    faults.configure(path=rf"electric-vehicles/{sim.ev_id}/boost$", **BOOST_FAULTS[fault])
+    response = owner.post(url("ev-boost", sim.ev_id), **HTMX)
+    assert response.status_code in (200, 202, 429)
+    assert arrived == [f"/simulator/api/partners/v2.0/org/{sim.org_id}/users/{sim.user_id}/electric-vehicles/"
+                       f"{sim.ev_id}/boost"]
+    faults.reset()  # wakes a stalled request; it is counted once it has answered
+    wait_until(lambda: stats.count(method="POST", path_contains="/boost") >= 1)
+    assert stats.count(method="POST", path_contains="/boost") == 1 and len(arrived) == 1
+    assert AuditEntry.objects.filter(action="boost_start").count() == 1

@@ -2,7 +2,8 @@
 
 Logs in through the allauth form, sees the three kinds of cards and the energy-flow diagram, refreshes
 with htmx (only the cards are swapped, no reload), on a phone and on a desktop, with no CSP violation or
-console error. Screenshots go to artifacts/ (and one of each size to docs/ for the README).
+console error. Screenshots go to artifacts/ only (tests never write a tracked file); `make screenshots`
+copies artifacts/screenshot-*.png over the README's docs/screenshot-*.png.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci_services import require_chromium
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,6 +25,7 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 
 @pytest.fixture(scope="module")
 def browser():
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -56,10 +59,9 @@ def test_dashboard_in_the_browser(browser, live_server, sim, demo_homeowner, siz
         out = ROOT / "artifacts"
         out.mkdir(exist_ok=True)
         page.screenshot(path=str(out / f"dashboard-{size}.png"), full_page=True)
-        page.goto(live_server.url + "/")  # without the "signed in" message, for the README
+        page.goto(live_server.url + "/")  # without the "signed in" message: the README's picture
         page.wait_for_selector(".flow__svg")
-        (ROOT / "docs").mkdir(exist_ok=True)
-        page.screenshot(path=str(ROOT / "docs" / f"screenshot-{size}.png"))
+        page.screenshot(path=str(out / f"screenshot-{size}.png"))  # `make screenshots` copies it to docs/
 
         # Refresh with htmx: the cards are swapped, the page is not reloaded.
         page.evaluate("window.__notReloaded = true")

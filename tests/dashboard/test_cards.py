@@ -227,7 +227,9 @@ def test_inverter_energy_flow_diagram_has_text_labels(client, homeowner, fake_po
     assert '<svg class="flow__svg"' in card and 'role="img"' in card
     assert ("<desc" in card and "Solar production 6.3 kW. Your home uses 950 W. Battery charging 2.0 kW. "
             "Exporting 3.3 kW to the grid.</desc>" in card)
-    assert ">Grid · exporting</text>" in card and ">charging 2.0 kW</text>" in card
+    labels = re.findall(r'<text class="flow__(?:label|value)"[^>]*>([^<]*)</text>', card)
+    assert labels == ["Solar", "6.3 kW", "Home", "950 W", "Grid", "exporting", "3.3 kW", "Battery 63 %",
+                      "charging", "2.0 kW"]  # one short word or number per line: nothing wider than its room
     widths = dict(re.findall(r'flow__line--(\w+) flow__line--active"[^>]*stroke-width="([\d.]+)"', card))
     assert float(widths["solar"]) > float(widths["grid"]) > float(widths["home"])  # width follows power
 
@@ -247,11 +249,21 @@ def test_inverter_without_battery_has_no_battery_node(client, homeowner, fake_po
      ("unknown", "Connection unknown"), ("sideways", "Connection unknown")],
 )
 def test_connection_badge_has_icon_and_words(client, homeowner, fake_podero, status, text):
-    hp = payloads.heat_pump(connection_status=status)
+    hp = payloads.heat_pump(connection_status=status, is_authenticated=None)
     card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
     badge = re.search(r'<span class="badge badge--(\w+)"><svg class="icon icon--([\w-]+)".*?<span>(.*?)</span>', card)
     assert badge and badge.group(3) == text
     assert badge.group(2) in {"check-circle", "alert-triangle", "x-circle", "help-circle"}
+
+
+@pytest.mark.parametrize(("authenticated", "text"), [(True, "Connected"), (False, "Connection error"),
+                                                    (None, "Connection unknown")])
+def test_without_status_fields_the_badge_follows_is_authenticated(client, homeowner, fake_podero, authenticated, text):
+    hp = payloads.heat_pump(is_authenticated=authenticated)
+    for name in ("connection_status", "monitoring_status", "steering_status"):  # as in the guide's example payload
+        hp.pop(name, None)
+    card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
+    assert re.search(r'<span class="badge badge--\w+"><svg class="icon icon--[\w-]+".*?<span>(.*?)</span>', card).group(1) == text
 
 
 def test_card_header_links_to_detail_and_shows_model(client, homeowner, fake_podero):
@@ -342,7 +354,8 @@ def test_no_attention_section_when_all_is_well(client, homeowner, fake_podero):
 def test_empty_state_explains_how_to_connect_a_device(client, homeowner, fake_podero):
     html = _page(client, homeowner, fake_podero)
     assert "No devices connected yet" in html
-    assert "To connect one, use the link your energy provider sent you" in html
+    assert "Add one now: choose your device, sign in with your manufacturer account" in html
+    assert '<form method="post" action="/devices/add"' in html  # issue 13: the empty state starts onboarding
     assert '<ul class="cards">' not in html
 
 

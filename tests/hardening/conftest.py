@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -14,6 +13,7 @@ import pytest
 from django.test import override_settings
 
 from tests import payloads
+from tests.ci_services import require_redis_server
 from tests.controls.conftest import Home
 
 
@@ -40,9 +40,7 @@ def dead_redis() -> Iterator[str]:
 @pytest.fixture
 def own_redis() -> Iterator[SimpleNamespace]:
     """A redis-server of this test's own on a free port (no persistence), killed at the latest at teardown."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
+    binary = require_redis_server()
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

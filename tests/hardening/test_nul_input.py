@@ -5,11 +5,11 @@ text and jsonb columns refuse NUL."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from devices import services
 from devices.models import AuditEntry
+from tests.ci_services import require_postgres
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -18,8 +18,7 @@ FOREIGN = "99999999-9999-4999-8999-999999999999"
 
 @pytest.fixture(autouse=True)
 def _postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("NUL handling is a PostgreSQL matter (make test runs on PostgreSQL)")
+    require_postgres("NUL handling is a PostgreSQL matter (make test runs on PostgreSQL)")
 
 
 def url(name, *args):

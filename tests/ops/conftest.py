@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from tests import ci_services
 from tests.celery_worker import reset_publisher, start_worker, stop_worker
 from tests.conftest import PASSWORD
 from tests.fakes import FakePodero
@@ -94,18 +95,15 @@ def _redis(url: str):
 
 
 def require_redis(url: str = REDIS_TEST_URL) -> None:
-    try:
-        _redis(url).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        pytest.skip(f"Redis is not reachable at {url} ({type(exc).__name__})")
+    ci_services.require_redis(url)  # the cache and the Celery broker of these tests
 
 
 @pytest.fixture
 def redis_cache() -> Iterator[SimpleNamespace]:
     """The default cache becomes the real Redis under a key prefix of this test's own.
 
-    Undone before the autouse cache fixture's teardown runs `cache.clear()` (FLUSHDB on Redis would
-    wipe other runs' keys); our own keys are deleted by prefix.
+    Undone before the autouse cache fixture's teardown (which deletes only keys under the run's own
+    prefix, tests/isolation.py); this test's keys are deleted by its prefix here.
     """
     require_redis()
     prefix = f"t6-{uuid.uuid4().hex[:12]}"
@@ -135,7 +133,8 @@ def database_url_for_subprocess() -> str:
     if db["ENGINE"].endswith("sqlite3"):
         name = str(db["NAME"])
         if name == ":memory:" or "mode=memory" in name:
-            pytest.skip("the worker needs a database it can share: run on PostgreSQL (DATABASE_URL), as make test does")
+            ci_services.missing("PostgreSQL", "the worker needs a database it can share: run on PostgreSQL "
+                                "(DATABASE_URL), as make test does")
         return f"sqlite:///{name}"
     from urllib.parse import quote
 

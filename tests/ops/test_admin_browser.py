@@ -15,10 +15,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_admin_runs_under_the_csp_without_violations(live_server, homeowner, podero_fake, django_user_model):
-    from pathlib import Path
+    from tests.ci_services import require_chromium
 
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make services installs it)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     uid = homeowner.podero.podero_user_id

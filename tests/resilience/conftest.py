@@ -15,6 +15,7 @@ import pytest
 from django.test import override_settings
 
 from tests.celery_worker import reset_publisher, start_worker, stop_worker
+from tests.ci_services import require_redis
 from tests.fakes import FakePodero
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -29,11 +30,8 @@ def _redis_client(url: str):
     return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
 
 
-def _require_redis(url: str) -> None:
-    try:
-        _redis_client(url).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        pytest.skip(f"Redis is not reachable at {url} ({type(exc).__name__}); these tests need the real Redis")
+def _require_redis(url: str, service: str = "Redis") -> None:
+    require_redis(url, service=service)  # skipped without it on a developer's machine, failed under CI=true
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +51,9 @@ def redis_cache() -> Iterator[SimpleNamespace]:
 
     `override_settings` fires `setting_changed`, which makes Django rebuild its cache handler, so the
     `django.core.cache.cache` proxy (and every thread's connection) now resolves to django-redis.
-    The override is undone in this fixture's teardown, BEFORE the top-level autouse fixture calls
-    `cache.clear()` (which on django-redis is FLUSHDB and would wipe other runs' keys); our own keys
-    are deleted by prefix.
+    The override is undone in this fixture's teardown, before the top-level autouse fixture clears
+    the default cache (which only ever deletes keys under its own prefix, tests/isolation.py); this
+    test's keys are deleted by its prefix here.
     """
     _require_redis(REDIS_TEST_URL)
     prefix = f"t3-{uuid.uuid4().hex[:12]}"
@@ -135,7 +133,7 @@ def celery_worker(redis_cache, settings, tmp_path, monkeypatch) -> Iterator[Simp
     queue; everything is restored afterwards. The worker gets PODERO_BASE_URL from the test (set
     `worker.env["PODERO_BASE_URL"]` before calling `worker.start()`).
     """
-    _require_redis(BROKER_TEST_URL)
+    _require_redis(BROKER_TEST_URL, "Celery broker (Redis)")
     from dashboard.celery import app
     from devices.tasks import refresh_device_list
 

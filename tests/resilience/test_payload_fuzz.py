@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 from devices.podero import KINDS
 from devices.schemas import Device, parse_device
 from tests import payloads
+from tests.isolation import clear_own_keys
 
 from .helpers import page_text
 
@@ -91,7 +91,7 @@ def test_parse_device_never_raises(kind, raw):
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hps=device_lists("heat-pumps"), evs=device_lists("electric-vehicles"), invs=device_lists("inverters"))
 def test_home_page_renders_whatever_the_payloads(client, homeowner, fake_podero, hps, evs, invs):
-    cache.clear()  # every example is a cold load (the fixtures are shared between examples)
+    clear_own_keys()  # every example is a cold load (the fixtures are shared between examples)
     client.force_login(homeowner)
     uid = str(homeowner.podero.podero_user_id)
     fake_podero.devices.clear()

@@ -34,7 +34,8 @@ class Command(BaseCommand):
             staff = User.objects.create_superuser(email=STAFF_EMAIL, password=STAFF_PASSWORD, first_name="Sam")
         else:
             staff.is_staff = staff.is_superuser = True
-            staff.set_password(STAFF_PASSWORD)
+            if not staff.check_password(STAFF_PASSWORD):  # a new hash would sign staff out of every session
+                staff.set_password(STAFF_PASSWORD)
             staff.save()
         EmailAddress.objects.update_or_create(user=staff, email=STAFF_EMAIL,
                                               defaults={"verified": True, "primary": True})

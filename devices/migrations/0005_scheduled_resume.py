@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0003_audit_unknown_outcome'),
+        ('devices', '0004_device_onboarding'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
