@@ -45,11 +45,12 @@ BOOST_POLL_TIMEOUT_S = 180  # stop polling a boost that has not started after th
 BOOST_SESSION_KEY = "boost-requested:{id}"
 
 PAUSED = {
-    "heat-pumps": "Optimization paused: your heat pump follows its own schedule until you resume.",
-    "inverters": "Optimization paused: your inverter and battery follow their own settings until you resume.",
-    "electric-vehicles": "Smart charging paused: the car charges as soon as it is plugged in until you resume.",
+    "heat-pumps": _lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
+    "inverters": _lazy("Optimization paused: your inverter and battery follow their own settings until you resume."),
+    "electric-vehicles": _lazy("Smart charging paused: the car charges as soon as it is plugged in until you "
+                               "resume."),
 }
-RESUMED = "Optimization resumed: Podero optimizes your {noun} again."
+RESUMED = _lazy("Optimization resumed: Podero optimizes your %(noun)s again.")
 # Without JavaScript these come back as a message; with htmx the card's own sentence says it (one state,
 # one sentence: devices/boost.py), so a successful Charge now adds no notice beside it.
 BOOST_STARTING = _lazy("Charge now requested: starting… (usually under a minute).")

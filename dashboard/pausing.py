@@ -50,7 +50,7 @@ def _user_tz(request: HttpRequest) -> ZoneInfo:
 
 def _paused_message(api_kind: str, until: datetime | None, tz: ZoneInfo) -> str:
     if until is None:
-        return PAUSED[api_kind]
+        return str(PAUSED[api_kind])
     return _("Optimization paused until %(when)s. We resume it then.") % {
         "when": when(until, timezone.now(), tz)}
 
@@ -95,5 +95,5 @@ def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) ->
         return _unconfirmed(request, link, api_kind, device_id, exc)
     except WriteError as exc:
         return _finish(request, _current(link, api_kind, device_id), exc.message, level=messages.ERROR)
-    message = RESUMED.format(noun=device.noun) if active else _paused_message(api_kind, until, tz)
+    message = str(RESUMED) % {"noun": _(device.noun)} if active else _paused_message(api_kind, until, tz)
     return _finish(request, device, message)
