@@ -97,8 +97,13 @@ def _paused(device: Device, *, now: datetime, tz: tzinfo, pause: Pause | None) -
                 pause.failed_attempts) % {"time": pause.until.astimezone(tz).strftime("%H:%M"),
                                           "n": pause.failed_attempts}, "warn")
         if pause.until > now:
-            return Reason("paused", _("Optimization paused until %(when)s.") % {"when": when(pause.until, now, tz)})
+            text = (_("Smart charging paused until %(when)s.") if isinstance(device, ElectricVehicle)
+                    else _("Optimization paused until %(when)s."))
+            return Reason("paused", text % {"when": when(pause.until, now, tz)})
         return Reason("paused", _("Optimization paused: resuming now."))
+    if isinstance(device, ElectricVehicle):
+        return Reason("paused", _("Smart charging paused until you resume it: the car charges whenever it is "
+                                  "plugged in."))
     return Reason("paused", _("Optimization paused until you resume it."))
 
 

@@ -53,11 +53,12 @@ def test_a_lapsed_login_comes_before_everything():
 
 def test_a_pause_comes_before_what_the_device_does():
     until = datetime(2026, 12, 6, 18, 0, tzinfo=VIENNA)
-    for device in (ev(is_smart_optimization_active=False, is_plugged_in=False),
-                   hp(is_smart_optimization_active=False, current_mode="max"),
-                   iv(is_smart_optimization_active=False)):
+    for device in (hp(is_smart_optimization_active=False, current_mode="max"), iv(is_smart_optimization_active=False)):
         assert text(device, pause=Pause(until=until)) == "Optimization paused until Sun 18:00 (in 2 days)."
         assert text(device) == "Optimization paused until you resume it."
+    car = ev(is_smart_optimization_active=False, is_plugged_in=False)
+    assert text(car, pause=Pause(until=until)) == "Smart charging paused until Sun 18:00 (in 2 days)."
+    assert text(car).startswith("Smart charging paused until you resume it")
 
 
 def test_a_failed_timed_resume_is_shown_not_dropped():
