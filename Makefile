@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 
-.PHONY: run test install services screenshots worker simulator bench check clean
+.PHONY: run test install services screenshots worker simulator bench bench-scale bench-history check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) || exit 1; \
@@ -50,6 +50,14 @@ simulator: install
 
 bench: install services
 	$(PY) bench/run.py
+
+## Issue 14 at scale: N = 10,000 homeowners, M = 1,000 open dashboards (bench/scale.py --quick: 2,000 / 200)
+bench-scale: install services
+	$(PY) bench/scale.py $(BENCH_ARGS)
+
+## The history pages: warm throughput against a bare page, the cold dashboard with its savings region
+bench-history: install services
+	$(PY) bench/history.py
 
 check: install
 	$(PY) manage.py check

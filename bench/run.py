@@ -26,155 +26,30 @@ by itself, and its processes, Redis keys and temporary files are removed at the 
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
-REDIS_URL = "redis://127.0.0.1:6379/13"
-DEMO_EMAIL, DEMO_PASSWORD = "demo@example.com", "demo-energy-2026"  # accounts seed_demo
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    clone,
+    delete_keys,
+    demo_stack,
+    load,
+    login,
+    mark,
+    sim_stats,
+    timed_get,
+)
+
 TABS = 3
 POLL_S = 30.0
-
-
-# --- processes ---------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Stack:
-    """The processes of one run; `close()` stops every one it started."""
-
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
-        self.workdir, self.env = workdir, env
-        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def run(self, *args: str, timeout: float = 120) -> None:
-        subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env, check=True, timeout=timeout,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def start(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
-        proc = subprocess.Popen(argv, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=log,  # noqa: S603
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs.append((name, proc))
-
-    def check_alive(self) -> None:
-        for name, proc in self.procs:
-            if proc.poll() is not None:
-                tail = (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
-
-    def close(self) -> None:
-        for _, proc in reversed(self.procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)  # its own session: gunicorn's workers go with it
-        for _, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-
-
-def wait_http(url: str, stack: Stack, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        stack.check_alive()
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-def wait_worker(stack: Stack, node: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        stack.check_alive()
-        out = subprocess.run([str(Path(PY).with_name("celery")), "-A", "dashboard", "inspect", "ping", "-d", node,
-                              "-t", "1"], cwd=ROOT, env=stack.env, capture_output=True, timeout=30)
-        if b"pong" in out.stdout:
-            return
-        time.sleep(0.5)
-    raise RuntimeError("celery worker not ready")
-
-
-# --- http helpers ------------------------------------------------------------------------------
-def login(base: str) -> requests.Session:
-    s = requests.Session()
-    s.get(f"{base}/accounts/login/", timeout=10).raise_for_status()
-    r = s.post(f"{base}/accounts/login/", timeout=10, allow_redirects=False,
-               data={"login": DEMO_EMAIL, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": s.cookies["csrftoken"]},
-               headers={"Referer": f"{base}/accounts/login/"})
-    if r.status_code != 302:
-        raise RuntimeError(f"login failed: HTTP {r.status_code}")
-    return s
-
-
-def clone(session: requests.Session) -> requests.Session:
-    s = requests.Session()
-    s.cookies.update(session.cookies)
-    return s
-
-
-def timed_get(s: requests.Session, url: str, **kw: Any) -> tuple[float, int, int]:
-    started = time.perf_counter()
-    r = s.get(url, timeout=30, allow_redirects=False, **kw)
-    return (time.perf_counter() - started) * 1000, r.status_code, len(r.content)
-
-
-def load(session: requests.Session, url: str, *, seconds: float, threads: int) -> dict[str, float]:
-    """`threads` clients request `url` back to back for `seconds`; latency percentiles and throughput."""
-    samples: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client() -> None:
-        s = clone(session)
-        while time.monotonic() < stop_at:
-            ms, status, _ = timed_get(s, url)
-            with lock:
-                samples.append(ms)
-                errors[0] += status != 200
-
-    started = time.monotonic()
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(seconds + 60)
-    elapsed = time.monotonic() - started
-    samples.sort()
-    return {"n": len(samples), "errors": errors[0], "rps": len(samples) / elapsed,
-            "p50": statistics.median(samples), "p95": samples[max(0, int(len(samples) * 0.95) - 1)]}
-
-
-def delete_keys(redis_client: Any, pattern: str, keep: Callable[[str], bool] = lambda k: False) -> int:
-    n = 0
-    for key in redis_client.scan_iter(pattern, count=500):
-        if not keep(key.decode()):
-            n += redis_client.delete(key)
-    return n
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -189,74 +64,16 @@ def main() -> int:
     minutes = max(0.5, min(minutes, 60.0))
     load_s = 5.0 if args.quick else 15.0
 
-    import redis
-
-    rc = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        rc.ping()
-    except redis.RedisError as exc:
-        print(f"Redis is not reachable at {REDIS_URL} ({exc}); start it (make services) and try again.")
-        return 2
-
-    run_id = uuid.uuid4().hex[:8]
-    prefix, queue = f"bench-{run_id}", f"bench-{run_id}"
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    web_port, sim_port = free_port(), free_port()
-    base, sim = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{sim_port}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PODERO_", "CELERY_", "GUNICORN_"))},
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_BROKER_URL": REDIS_URL,
-        "DJANGO_CACHE_PREFIX": prefix,
-        "BENCH_QUEUE": queue,
-        # The simulator runs as its own process; "1" here is the explicit demo switch that allows its
-        # public demo credentials with DJANGO_DEBUG=0 (the web's own /simulator/ mount is not used).
-        "PODERO_SIMULATOR": "1",
-        "PODERO_CLIENT_ID": "demo-dashboard",
-        "PODERO_CLIENT_SECRET": "demo-dashboard-secret",
-        "PODERO_BASE_URL": sim,
-        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "8",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "PYTHONUNBUFFERED": "1",
-    }
-    stack = Stack(workdir, env)
-    started = time.monotonic()
-    try:
-        print(f"Setting up in {workdir} (web :{web_port}, simulator :{sim_port}, Redis db 13 prefix {prefix})")
-        stack.run("migrate", "--no-input", "-v", "0")
-        stack.run("seed_demo")
-        stack.start("simulator", [PY, "manage.py", "runsimulator", f"127.0.0.1:{sim_port}",
-                                  "--latency-ms", str(args.latency_ms)])
-        stack.start("web", [str(Path(PY).with_name("gunicorn")), "dashboard.wsgi", "-c", "gunicorn.conf.py"])
-        node = f"{queue}@127.0.0.1"
-        stack.start("worker", [str(Path(PY).with_name("celery")), "-A", "dashboard", "worker", "--pool=threads",
-                               "--concurrency=4", "-Q", queue, "-n", node, "-l", "warning", "--without-gossip",
-                               "--without-mingle"])
-        wait_http(f"{sim}/_sim/stats", stack)
-        wait_http(f"{base}/healthz", stack)
-        wait_worker(stack, node)
+    with demo_stack(args.latency_ms) as demo:
+        if demo is None:
+            return 2
+        base, sim, run = demo.base, demo.sim, demo.run
+        started = time.monotonic()
         session = login(base)
-        results = measure(args, session, base, sim, rc, prefix, minutes, load_s)
+        results = measure(args, session, base, sim, run.rc, run.prefix, minutes, load_s)
         report(results, args.latency_ms, minutes)
         print(f"\nTotal run time {time.monotonic() - started:.0f} s.")
         return 0
-    finally:
-        stack.close()
-        delete_keys(rc, f"{prefix}:*")
-        for key in (queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"):
-            rc.delete(key)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def sim_stats(sim: str) -> dict[str, Any]:
-    return requests.get(f"{sim}/_sim/stats", timeout=10).json()
 
 
 def single_call_ms(sim: str, repeats: int = 5) -> float:
@@ -348,8 +165,7 @@ def report(r: dict[str, Any], latency_ms: int, minutes: float) -> None:
         print(f"   {name:<10} p50 {m['p50']:6.1f} ms   p95 {m['p95']:6.1f} ms   {m['rps']:6.1f} req/s"
               f"   ({m['n']} requests, {m['errors']} not 200)")
     ratio = warm["rps"] / bare["rps"] if bare["rps"] else float("nan")
-    print(f"   throughput ratio dashboard/bare = {ratio:.2f}   target >= 0.5   "
-          f"{'MET' if ratio >= 0.5 else 'NOT MET'}")
+    print(f"   throughput ratio dashboard/bare = {ratio:.2f}   target >= 0.5   {mark(ratio >= 0.5)}")
 
     print(f"\n== Cold cache (simulator latency {latency_ms} ms; one upstream GET measured at {single:.0f} ms)")
     limit = 1.5 * single

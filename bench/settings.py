@@ -30,3 +30,14 @@ STORAGES = {
 
 # The worker of this run consumes its own queue, so two runs (or a developer's worker) never mix.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_QUEUE", "celery")
+
+# bench/apps.py: with BENCH_TASK_LOG=1 the workers note every task they run (bench/scale.py times the jobs).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]  # noqa: F405
+
+# BENCH_DB_POOL=N (bench/scale.py gives it to the simulator only): at most N PostgreSQL connections from this
+# process. The simulator answers each request in a thread of its own, so under a lifted upstream budget it
+# would otherwise open one connection per request in flight and run PostgreSQL out of connections.
+if os.environ.get("BENCH_DB_POOL") and DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405 - Django's pool replaces persistent connections
+    DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+        "pool": {"min_size": 2, "max_size": int(os.environ["BENCH_DB_POOL"]), "timeout": 30}}

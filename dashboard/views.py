@@ -10,16 +10,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
+# devices.tasks registers the Celery tasks the services enqueue by name (devices/services/background.py).
+# A worker imports it by autodiscovery; a web process only through this import. Without it, every
+# stale-while-revalidate refresh and charge-policy fetch asked for by a page fails with NotRegistered.
+import devices.tasks  # noqa: F401
 from devices import podero, services
 from devices.schemas import URL_KINDS
 
-from . import cards
+from . import cards, history
 
 View = Callable[..., HttpResponse]
 CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
@@ -74,7 +85,12 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
 @require_GET
 @homeowner_required
 def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) -> HttpResponse:
-    """Every reading of one of the homeowner's own devices; another homeowner's id is a 404."""
+    """The device's history (a range picker and charts per kind) and every reading; another
+    homeowner's id is a 404 and makes no history call.
+
+    The history region is rendered inline when it is cached (or asked for: `load=1`, or htmx, which
+    swaps just that region); otherwise the page comes at once and the region loads after it (htmx
+    `load`, or a plain link without JavaScript)."""
     api_kind = URL_KINDS.get(kind)
     if api_kind is None:
         raise Http404("unknown device kind")
@@ -84,12 +100,49 @@ def device_detail(request: HttpRequest, link: Any, kind: str, device_id: Any) ->
         device = services.device_get(link=link, kind=api_kind, device_id=device_id)
     except podero.PoderoError as exc:  # never loaded and Podero down: say so, don't 500
         error = services.describe_failure(exc)
-    overview = services.device_overview(link=link, kinds=(api_kind,)) if device is not None else None
-    context = {
-        "device": device, "error": error, "overview": overview,
-        "extra_rows": sorted(device.extra.items()) if device is not None else [],
-    }
-    return render(request, "dashboard/device_detail.html", context)
+    if device is None:
+        return render(request, "dashboard/device_detail.html", {"device": None, "error": error})
+    zone = history.zone_of(request.user)
+    now = services.history._now()
+    status = 200
+    try:
+        rng = history.parse_range(request.GET.get("range"), request.GET.get("date"), zone, now=now)
+        load = bool(request.htmx) or request.GET.get("load") == "1"
+        page = history.build_history(link=link, device=device, rng=rng, cached_only=not load)
+    except history.RangeError as exc:
+        rng = history.parse_range(request.GET.get("range") if request.GET.get("range") in history.RANGES
+                                  else None, None, zone, now=now)
+        page = history.HistoryPage(device=device, range=rng, message=str(exc))
+        status = 422 if request.htmx else 400  # htmx swaps a 422 (base.html), so the message shows
+    if page.message and status == 200:
+        status = 422 if request.htmx else 400
+    context = {"device": device, "page": page, "rng": page.range, "zone": zone,
+               "links": history.links(request.path, page.range),
+               "csv_base": reverse("dashboard:history-csv", kwargs={"kind": device.slug, "device_id": device.id})}
+    region = _history_region(request, page, context)
+    if request.htmx:
+        announce = format_html('<p id="history-status" class="visually-hidden" role="status" hx-swap-oob="true">'
+                               '{}</p>', _("Showing %(period)s") % {"period": page.range.title})
+        response = HttpResponse(region + announce, status=status)
+    else:
+        overview = services.device_overview(link=link, kinds=(api_kind,))
+        context.update(error=error, overview=overview, history_region=region, card=cards.render_cards(request, [device])[0],
+                       extra_rows=sorted(device.extra.items()))
+        response = render(request, "dashboard/device_detail.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _history_region(request: HttpRequest, page: Any, context: dict[str, Any]) -> str:
+    """The history region's HTML, from the cache when the same data was drawn for the same viewer
+    and range before (a warm page renders no chart template at all)."""
+    key = history.region_key(page, path=request.path, language=get_language() or "en")
+    html = cache.get(key) if key else None
+    if not isinstance(html, str):
+        html = render_to_string("dashboard/device_detail.html#history", context, request=request)
+        if key:
+            cache.set(key, html, history.REGION_TTL_S)
+    return mark_safe(html)  # noqa: S308 - our own template's output, cached as rendered
 
 
 @require_GET

@@ -2,8 +2,8 @@
 
 POST /_sim/clock          {"frozen_at": iso | null} or {"advance_s": n}    GET shows it
 POST /_sim/faults         faults.configure(**body); {"reset": true} first   GET shows them
-GET  /_sim/stats          stats.snapshot();  POST /_sim/stats/reset
-POST /_sim/config         {"token_ttl_s": n, "boost_delay_s": n}
+GET  /_sim/stats          stats.snapshot() (?detail=1: per second and per user too);  POST /_sim/stats/reset
+POST /_sim/config         {"token_ttl_s": n, "boost_delay_s": n, "state_offset_s": n}
 POST /_sim/devices/{id}/plug    {"plugged_in": bool}
 POST /_sim/devices/{id}/reauth  -> {"cue_id": ...}
 POST /_sim/devices/{id}/stale   {"hours": h}  (0 = live again)
@@ -83,7 +83,7 @@ def sim_faults(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_GET
 def sim_stats(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(stats.snapshot())
+    return JsonResponse(stats.snapshot(detail=request.GET.get("detail") == "1"))
 
 
 @csrf_exempt
@@ -99,7 +99,8 @@ def sim_config(request: HttpRequest) -> JsonResponse:
     if request.method == "POST":
         body = _body(request)
         try:
-            config.configure(token_ttl_s=body.get("token_ttl_s"), boost_delay_s=body.get("boost_delay_s"))
+            config.configure(token_ttl_s=body.get("token_ttl_s"), boost_delay_s=body.get("boost_delay_s"),
+                             state_offset_s=body.get("state_offset_s"))
         except (TypeError, ValueError) as exc:
             return _bad(str(exc))
     return JsonResponse(config.snapshot())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,7 @@ def api_endpoint(
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            arrived_at = time.time()  # real time, not the simulator's clock: a rate is per real second
             response = _pipeline(view, request, methods, auth, kwargs)
             template = route_template(request)
             stats.record(
@@ -82,6 +84,8 @@ def api_endpoint(
                 path=request.path,
                 status=response.status_code,
                 kind=_kind(template),
+                arrived_at=arrived_at,
+                user=str(kwargs["user"]) if kwargs.get("user") else None,
             )
             return response
 

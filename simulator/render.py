@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 
-from . import clock, physics
+from . import clock, config, physics
 from .defaults import DEVICE_TYPES, KIND_URLS
 from .models import Cue, Device, PoderoUser
 
@@ -58,10 +58,12 @@ def owner_payload(user: PoderoUser) -> dict[str, Any]:
 
 # --- Devices ----------------------------------------------------------------------------------
 def state_time(device: Device, now: datetime) -> datetime:
-    """When the device last reported: a frozen instant for an offline device, else the 5-min grid."""
+    """When the device last reported: a frozen instant for an offline device, else the 5-min grid
+    (at its configured phase, `config.state_offset_s`)."""
     if device.frozen_at is not None:
         return device.frozen_at
-    at = clock.floor_5min(now)
+    offset = timedelta(seconds=config.state_offset_s())
+    at = clock.floor_5min(now - offset) + offset
     changed = clock.parse_iso(device.facts.get("changed_at"))
     return max(at, changed) if changed and changed <= now else at
 

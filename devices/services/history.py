@@ -50,7 +50,8 @@ SESSION_LIMIT_MAX = 200  # the API's page size limit (addendum §1a)
 MAX_RANGE = timedelta(days=5 * 366)  # no page asks for more; a longer range is a crafted URL
 SUMMARY_PERIODS = ("this_month", "last_month", "last_year")
 
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="podero-history")
+# One savings call per device and month, all at once: 3 months x up to 5 devices in one round trip.
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="podero-history")
 
 
 class HistoryRangeInvalid(ValueError):
@@ -62,6 +63,8 @@ class HistoryResult[T]:
     value: T | None
     fetched_at: float | None = None  # epoch seconds of the data shown; None = never loaded
     error: str | None = None  # why fresh data could not be had, in plain words
+    pending: bool = False  # asked with `cached_only` and nothing fresh was cached: load it afterwards
+    digest: str | None = None  # the payload's content hash: the same data gives the same digest
 
     @property
     def age_s(self) -> float | None:
@@ -88,9 +91,12 @@ def _read[T](
     *,
     max_age: float,
     keep_for: float = KEEP_FOR,
+    cached_only: bool = False,
 ) -> HistoryResult[T]:
     entry = read_entry(key)
     error = None
+    if cached_only and not usable(entry, max_age):
+        return HistoryResult(value=None, pending=True)  # never an upstream call: the page loads it next
     if not usable(entry, max_age):
         try:
             entry = fetch_once(key, fetch, max_age=max_age, keep_for=keep_for)
@@ -99,7 +105,8 @@ def _read[T](
             entry = read_entry(key)  # last-known data, however old, with the reason it is old
     if entry is None:
         return HistoryResult(value=None, error=error)
-    return HistoryResult(value=parse(entry["items"]), fetched_at=entry["fetched_at"], error=error)
+    return HistoryResult(value=parse(entry["items"]), fetched_at=entry["fetched_at"], error=error,
+                         digest=entry.get("digest"))
 
 
 def _lifetimes(end: datetime, now: datetime) -> tuple[float, float]:
@@ -136,8 +143,12 @@ def device_data(
     end: datetime,
     resolution: str = "1HOUR",
     keywords: tuple[str, ...] = (),
+    cached_only: bool = False,
 ) -> HistoryResult[TimeSeries]:
-    """A device's `/data` over [start, end) at `resolution` (UTC buckets, points oldest first)."""
+    """A device's `/data` over [start, end) at `resolution` (UTC buckets, points oldest first).
+
+    `cached_only`: answer from fresh cached data or not at all (`pending`), never calling Podero; a page
+    renders what is cached inline and loads the rest after itself."""
     if resolution not in DATA_RESOLUTIONS:
         raise HistoryRangeInvalid(f"unknown resolution {resolution!r}")
     start, end = _check_range(start, end)
@@ -160,7 +171,8 @@ def device_data(
     key = _key(
         ids, kind, device.id, "data", resolution, start.isoformat(), end.isoformat(), ",".join(keywords)
     )
-    return _read(key, fetch, lambda raw: parse_time_series(kind, raw), max_age=max_age, keep_for=keep_for)
+    return _read(key, fetch, lambda raw: parse_time_series(kind, raw), max_age=max_age, keep_for=keep_for,
+                 cached_only=cached_only)
 
 
 def device_savings(
@@ -171,17 +183,19 @@ def device_savings(
     start: datetime,
     end: datetime,
     resolution: str = "1MONTH",
+    cached_only: bool = False,
 ) -> HistoryResult[SavingsReport]:
-    """A device's savings buckets over [start, end)."""
+    """A device's savings buckets over [start, end) (`cached_only` as in `device_data`)."""
     if resolution not in SAVINGS_RESOLUTIONS:
         raise HistoryRangeInvalid(f"unknown resolution {resolution!r}")
     start, end = _check_range(start, end)
     ids, device = _owned(link, kind, device_id)
-    return _savings(ids, kind, device.id, start, end, resolution)
+    return _savings(ids, kind, device.id, start, end, resolution, cached_only=cached_only)
 
 
 def _savings(
-    ids: Ids, kind: str, device_id: str, start: datetime, end: datetime, resolution: str
+    ids: Ids, kind: str, device_id: str, start: datetime, end: datetime, resolution: str,
+    cached_only: bool = False,
 ) -> HistoryResult[SavingsReport]:
     max_age, keep_for = _lifetimes(end, _now())
 
@@ -197,7 +211,7 @@ def _savings(
         )
 
     key = _key(ids, kind, device_id, "savings", resolution, start.isoformat(), end.isoformat())
-    return _read(key, fetch, parse_savings, max_age=max_age, keep_for=keep_for)
+    return _read(key, fetch, parse_savings, max_age=max_age, keep_for=keep_for, cached_only=cached_only)
 
 
 def heat_pump_statistics(
@@ -226,8 +240,10 @@ def ev_sessions(
     last_day: date,
     limit: int = 50,
     offset: int = 0,
+    cached_only: bool = False,
 ) -> HistoryResult[SessionPage]:
-    """Completed sessions plugged in on UTC days [first_day, last_day], newest first, one page."""
+    """Completed sessions plugged in on UTC days [first_day, last_day], newest first, one page
+    (`cached_only` as in `device_data`)."""
     if not isinstance(first_day, date) or not isinstance(last_day, date) or last_day < first_day:
         raise HistoryRangeInvalid("the range must end on or after its first day")
     if last_day - first_day > MAX_RANGE:
@@ -256,10 +272,13 @@ def ev_sessions(
         lambda raw: parse_session_page(raw, limit=limit, offset=offset),
         max_age=max_age,
         keep_for=keep_for,
+        cached_only=cached_only,
     )
 
 
-def ev_current_session(*, link: LinkLike, device_id: str | uuid.UUID) -> HistoryResult[ChargingSession]:
+def ev_current_session(
+    *, link: LinkLike, device_id: str | uuid.UUID, cached_only: bool = False
+) -> HistoryResult[ChargingSession]:
     """The session of a plugged-in car (value None when nothing is plugged in), fresh for 30 s."""
     ids, device = _owned(link, "electric-vehicles", device_id)
 
@@ -269,7 +288,7 @@ def ev_current_session(*, link: LinkLike, device_id: str | uuid.UUID) -> History
         )
 
     key = _key(ids, "electric-vehicles", device.id, "sessions-current")
-    return _read(key, fetch, parse_current_session, max_age=SESSION_FRESH_FOR)
+    return _read(key, fetch, parse_current_session, max_age=SESSION_FRESH_FOR, cached_only=cached_only)
 
 
 # --- The household's savings (home page) ---------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from simulator import clock, services
+from simulator import clock, config, services
 
 from .conftest import Api, World
 
@@ -39,6 +39,16 @@ def test_gets_never_write(world: World, api: Api) -> None:
 def test_state_timestamp_is_floored_to_five_minutes(world: World, api: Api) -> None:
     clock.advance(minutes=7, seconds=13)
     assert _get(api, world.hp)["current_state_last_updated_at"] == "2025-06-14T10:05:00Z"
+
+
+def test_the_state_grid_can_run_at_another_phase(world: World, api: Api, client) -> None:
+    client.post("/simulator/_sim/config", {"state_offset_s": 120}, content_type="application/json")
+    clock.freeze(datetime(2025, 6, 14, 10, 3, 30, tzinfo=UTC))
+    assert _get(api, world.hp)["current_state_last_updated_at"] == "2025-06-14T10:02:00Z"
+    clock.freeze(datetime(2025, 6, 14, 10, 1, 59, tzinfo=UTC))
+    assert _get(api, world.hp)["current_state_last_updated_at"] == "2025-06-14T09:57:00Z"
+    config.configure(state_offset_s=0)
+    assert _get(api, world.hp)["current_state_last_updated_at"] == "2025-06-14T10:00:00Z"
 
 
 def test_solar_is_zero_at_night_and_positive_at_noon(world: World, api: Api) -> None:

@@ -81,4 +81,4 @@ def test_command_configures_faults_settings_and_serves_threaded(monkeypatch: pyt
         0.01,
         9.0,
     )
-    assert seen["config"] == {"token_ttl_s": 120, "boost_delay_s": 2.0}
+    assert seen["config"] == {"token_ttl_s": 120, "boost_delay_s": 2.0, "state_offset_s": 0}

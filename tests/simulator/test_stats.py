@@ -37,3 +37,26 @@ def test_reset_clears_everything(world: World, api: Api) -> None:
     api.get(f"/org/{api.org}/users")
     stats.reset()
     assert stats.snapshot()["total"] == 0 and stats.count() == 0
+
+
+def test_detail_counts_per_second_of_arrival_and_per_user(world: World, api: Api, client) -> None:
+    ev_list = api.user_path(world.anna) + "/electric-vehicles"
+    api.get(ev_list)
+    api.get(ev_list.replace("electric-vehicles", "heat-pumps"))
+    api.get(f"/org/{api.org}/users")  # no user in the path: counted per second only
+    api.fetch_token()  # token requests are in neither
+    detail = client.get(ROOT + "/_sim/stats?detail=1").json()
+    assert sum(detail["by_second"].values()) == 3
+    assert all(key.isdigit() for key in detail["by_second"])
+    assert detail["by_user"] == {str(world.anna.id): 2}
+    assert "by_second" not in client.get(ROOT + "/_sim/stats").json()
+    stats.reset()
+    assert stats.snapshot(detail=True)["by_second"] == {} and stats.snapshot(detail=True)["by_user"] == {}
+
+
+def test_per_second_counts_keep_a_bounded_window(monkeypatch) -> None:
+    monkeypatch.setattr(stats, "KEEP_SECONDS", 3)
+    for second in range(10):
+        stats.record(method="GET", template="/x", path="/x", status=200, kind="users", arrived_at=second + 0.5)
+    assert sorted(int(s) for s in stats.snapshot(detail=True)["by_second"]) == [7, 8, 9]
+    stats.reset()

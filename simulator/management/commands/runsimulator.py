@@ -55,12 +55,17 @@ class Command(BaseCommand):
             "--boost-delay", type=float, default=None, help="seconds in boost_state=requested"
         )
         parser.add_argument("--token-ttl", type=int, default=None, help="access token lifetime in seconds")
+        parser.add_argument(
+            "--state-offset-s", type=int, default=None, help="device states change this many s past each 5 min"
+        )
         parser.add_argument("--no-demo", action="store_true", help="don't create the demo org/user/devices")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         addr, port = _parse_addrport(opts["addrport"])
         _standalone_settings()
-        config.configure(token_ttl_s=opts["token_ttl"], boost_delay_s=opts["boost_delay"])
+        config.configure(
+            token_ttl_s=opts["token_ttl"], boost_delay_s=opts["boost_delay"], state_offset_s=opts["state_offset_s"]
+        )
         faults.reset()
         fault_kw = _fault_options(opts)
         if fault_kw:
