@@ -23,10 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-# devices.tasks registers the Celery tasks the services enqueue by name (devices/services/background.py).
-# A worker imports it by autodiscovery; a web process only through this import. Without it, every
-# stale-while-revalidate refresh and charge-policy fetch asked for by a page fails with NotRegistered.
-import devices.tasks  # noqa: F401
 from devices import podero, services
 from devices.schemas import URL_KINDS
 

@@ -14,6 +14,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -54,6 +55,10 @@ WARM_CHUNK = 25  # open dashboards per warm task
 WARM_PARALLEL = 4  # homeowners of one chunk warmed at once (each fans out over its device kinds)
 JOB_CHUNK = 200  # homeowners per attention or snapshot task
 NOTICE_MAX_AGE_S = 15 * 60  # attention checks trust cached lists up to this age, else fetch
+ATTENTION_EVERY_S = 10 * 60  # the beat period of notify_attention (dashboard/celery.py)
+ATTENTION_CALLS_PER_HOMEOWNER = 3  # one list per device kind
+ATTENTION_BUDGET_USE = 0.8  # of the background share, leaving room for warming and refreshes
+ATTENTION_CURSOR_KEY = "jobs:v1:attention:cursor"
 
 
 def _linked_homeowners() -> Any:
@@ -187,11 +192,36 @@ def incident_of(device: Device) -> str:
     return ";".join(parts)[:200] or "action_needed"
 
 
+def attention_per_run() -> int:
+    """How many homeowners one attention run can check inside its period on the background budget."""
+    background_rps = float(getattr(settings, "PODERO_MAX_RPS", 20)) * budget.BACKGROUND_SHARE
+    fits = background_rps * ATTENTION_EVERY_S * ATTENTION_BUDGET_USE / ATTENTION_CALLS_PER_HOMEOWNER
+    return max(JOB_CHUNK, int(fits))
+
+
+def _attention_turn(ids: list[int]) -> list[int]:
+    """This run's homeowners: all of them when they fit in one period, else the next slice after the
+    last one checked (a cursor in the cache), so every run finishes within its period and everyone is
+    checked in turn (at 10,000 homeowners and 20 calls/s: each about every 50 minutes)."""
+    per_run = attention_per_run()
+    if len(ids) <= per_run:
+        return ids
+    cursor = cache.get(ATTENTION_CURSOR_KEY) or 0
+    turn = ([pk for pk in ids if pk > cursor] + [pk for pk in ids if pk <= cursor])[:per_run]
+    cache.set(ATTENTION_CURSOR_KEY, turn[-1], None)
+    log.info("attention_turn", extra={"homeowners": len(ids), "this_run": len(turn),
+                                      "cycle_min": round(len(ids) / per_run * ATTENTION_EVERY_S / 60)})
+    return turn
+
+
 @shared_task(bind=True, ignore_result=True)
 def notify_attention(self: Any) -> int:
-    """Every 10 min: enqueue one attention task per chunk of homeowners who want the emails."""
-    return _dispatch(self.request, notify_attention_chunk,
-                     _linked_homeowners().filter(notify_attention=True).exclude(email=""))
+    """Every 10 min: enqueue one attention task per chunk of this run's homeowners (who want the emails)."""
+    wanted = _linked_homeowners().filter(notify_attention=True).exclude(email="")
+    ids = _attention_turn(list(wanted.order_by("pk").values_list("pk", flat=True)))
+    for chunk in _chunks(ids, JOB_CHUNK):
+        _enqueue(self.request, notify_attention_chunk, chunk)
+    return len(_chunks(ids, JOB_CHUNK))
 
 
 @shared_task(ignore_result=True, time_limit=9 * 60, soft_time_limit=8 * 60)

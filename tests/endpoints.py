@@ -26,6 +26,8 @@ class World(Protocol):
     homeowner_pk: int
     audit_pk: int
     onboarding_ref: str  # the homeowner's own "Add a device" session (ours, not Podero's id)
+    session_day: str  # an EV charging session of theirs: its UTC plug-in day and id
+    session_id: str
     resume_pk: int  # a timed resume ("Pause until…") of the homeowner's
 
 
@@ -103,6 +105,14 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("dashboard:ev-deadline", HOMEOWNER, BOTH, _ev, htmx=True,
              data={"enabled": "1", "minimum_charge_limit": "70", "charge_deadline_at": "06:30"}),
     Endpoint("dashboard:ev-schedule", HOMEOWNER, BOTH, _ev, htmx=True, data=SCHEDULE),
+    # --- History, savings, sessions
+    Endpoint("dashboard:savings", HOMEOWNER, GET, htmx=True),
+    Endpoint("dashboard:history-csv", HOMEOWNER, GET, _device("heat-pump", "hp"),
+             query="range=day&chart=consumption"),
+    Endpoint("dashboard:ev-sessions", HOMEOWNER, GET, _ev),
+    Endpoint("dashboard:ev-sessions-csv", HOMEOWNER, GET, _ev),
+    Endpoint("dashboard:ev-session", HOMEOWNER, GET,
+             lambda w: {"device_id": w.ev, "day": w.session_day, "session_id": w.session_id}),
     # --- Adding and removing devices
     Endpoint("dashboard:device-add", HOMEOWNER, POST),
     Endpoint("dashboard:device-add-status", HOMEOWNER, GET, lambda w: {"ref": w.onboarding_ref}, htmx=True),

@@ -192,8 +192,10 @@ def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str]
         elif force and now - entry["fetched_at"] >= threshold:
             to_fetch.append(kind)
         elif (threshold is not None and now - entry["fetched_at"] >= threshold
-              and newer_sync_possible(entry, now + FRESH_FOR - threshold)):
-            to_fetch.append(kind)  # warming: just before it goes stale, if newer data can exist by then
+              and newer_sync_possible(entry, now)):
+            # Warming: just before it goes stale, if a device may already have synced. Not "by the time it
+            # goes stale": a fetch a few seconds before the sync gets the old state and is then trusted.
+            to_fetch.append(kind)
         else:
             result = KindResult(kind=kind)
             if now - entry["fetched_at"] >= FRESH_FOR and newer_sync_possible(entry, now):

@@ -108,3 +108,27 @@ def test_expired_session_htmx_poll_gets_hx_redirect(client):
 def test_anonymous_full_page_redirects_to_login(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def _set_next_sync(link, seconds_from_now: float) -> None:
+    import time
+
+    from django.core.cache import cache
+
+    ids = services.Ids.of(link)
+    for kind in podero.KINDS:
+        entry = services.read_entry(ids.key(kind))
+        cache.set(ids.key(kind), {**entry, "next_sync_at": time.time() + seconds_from_now}, services.KEEP_FOR)
+
+
+@pytest.mark.parametrize(("next_sync_in", "fetches"), [(3, 0), (-1, 3)])
+def test_warming_waits_for_the_sync_instead_of_fetching_just_before_it(dashboard, homeowner, fake_podero,
+                                                                      next_sync_in, fetches):
+    from tests.resilience.helpers import age_entries
+
+    dashboard.get("/")
+    age_entries(homeowner.podero, 26)  # past the warming threshold (25 s), inside the 30 s window
+    _set_next_sync(homeowner.podero, next_sync_in)
+    before = len(fake_podero.list_calls("list_devices"))
+    services.device_overview(link=homeowner.podero, refresh_older_than=25)
+    assert len(fake_podero.list_calls("list_devices")) - before == fetches

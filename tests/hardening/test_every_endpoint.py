@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from types import SimpleNamespace
 
 import pytest
@@ -54,7 +55,23 @@ def world(home) -> SimpleNamespace:
                                       device_kind="electric-vehicles", device_id=home.ev["id"], outcome="ok")
     return SimpleNamespace(hp=home.hp["id"], ev=home.ev["id"], inverter=home.inverter["id"],
                            homeowner_pk=home.user.pk, audit_pk=entry.pk, onboarding_ref=_onboarding(home.user),
+                           session_day="2026-01-01", session_id="none",  # only POSTed to (405)
                            resume_pk=_resume(home.user, home.hp["id"]))
+
+
+def _a_session(user, ev: str) -> dict[str, str]:
+    """The demo car's latest charging session, as its detail page is addressed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from devices.services import history
+
+    today = timezone.now().date()
+    page = history.ev_sessions(link=user.podero, device_id=ev, first_day=today - timedelta(days=30),
+                               last_day=today, limit=1, offset=0).value
+    session = page.items[0]
+    return {"session_day": session.plug_in.astimezone(UTC).date().isoformat(), "session_id": session.id}
 
 
 def _onboarding(user) -> str:
@@ -170,7 +187,7 @@ def test_no_page_or_partial_shows_a_secret_or_token(sim, demo_homeowner, django_
     assert reconnect.status_code == 200
     world = SimpleNamespace(hp=sim.heat_pump_id, ev=sim.ev_id, inverter=sim.inverter_id,
                             homeowner_pk=demo_homeowner.pk, audit_pk=AuditEntry.objects.latest("id").pk,
-                            onboarding_ref=_onboarding(demo_homeowner),
+                            onboarding_ref=_onboarding(demo_homeowner), **_a_session(demo_homeowner, sim.ev_id),
                             resume_pk=_resume(demo_homeowner, sim.heat_pump_id))
     staff_client, anonymous = Client(), Client()
     staff_client.force_login(staff)

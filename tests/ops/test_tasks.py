@@ -16,6 +16,7 @@ from django.utils import timezone
 from devices import services, tasks
 from devices.models import AttentionNotice, ConsumptionSnapshot
 from tests import payloads
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,32 @@ def test_jobs_fan_out_in_chunks(homeowner, other_homeowner, fake_podero, monkeyp
     monkeypatch.setattr(tasks.snapshot_chunk, "delay", lambda ids: enqueued.append(ids))
     assert tasks.notify_attention() == 2 and tasks.snapshot_consumption() == 2
     assert sorted(map(tuple, enqueued)) == sorted([(homeowner.pk,), (other_homeowner.pk,)] * 2)
+
+
+def test_attention_fits_its_period_on_the_budget_and_takes_turns(django_user_model, fake_podero, monkeypatch,
+                                                                  settings):
+    settings.PODERO_MAX_RPS = 20
+    assert tasks.attention_per_run() == 1920  # 20/s x 60 % x 600 s x 80 % / 3 lists
+    settings.PODERO_MAX_RPS = 200
+    assert tasks.attention_per_run() == 19200
+    from accounts.models import PoderoLink
+
+    users = []
+    for n in range(5):
+        user = django_user_model.objects.create_user(email=f"turn{n}@example.com", password=PASSWORD)
+        PoderoLink.objects.create(user=user, org_id=settings.PODERO_ORG_ID, podero_user_id=f"00000000-0000-4000-8000-00000000000{n}")
+        users.append(user.pk)
+    monkeypatch.setattr(tasks, "attention_per_run", lambda: 2)
+    monkeypatch.setattr(tasks, "JOB_CHUNK", 2)
+    enqueued: list[list[int]] = []
+    monkeypatch.setattr(tasks.notify_attention_chunk, "delay", lambda ids: enqueued.append(list(ids)))
+    others = set(django_user_model.objects.filter(podero__isnull=False).exclude(pk__in=users).values_list("pk", flat=True))
+    everyone = sorted(set(users) | others)
+    for _ in range(len(everyone)):
+        tasks.notify_attention()
+    assert all(len(chunk) == 2 for chunk in enqueued)  # never more than one run can check in its period
+    seen = [pk for chunk in enqueued for pk in chunk]
+    assert set(seen) == set(everyone) and seen[:len(everyone)] == everyone  # in turn, then around again
 
 
 # --- Snapshots -------------------------------------------------------------------------------------

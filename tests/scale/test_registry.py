@@ -11,8 +11,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import django
 django.setup()
-from django.urls import get_resolver
-get_resolver().url_patterns  # what the first request of a gunicorn worker does
 from celery import current_app
 from devices.services import background, evplan
 missing = [n for n in (background.REFRESH_DEVICE_LIST, background.REFRESH_CHARGE_POLICY,
