@@ -1,0 +1,92 @@
+"""No text leaves its card, at any width from 320 px up (issue 15), measured in a real browser.
+
+Every text node inside a card (HTML and SVG) is measured with a Range against the card's box, after the
+demo homeowner's dashboard has rendered, at phone and desktop widths, light and dark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.dashboard.test_browser_dashboard import CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Text boxes (client rects of each text node) that reach outside their card by more than half a pixel.
+OVERFLOW_JS = """
+() => {
+  const out = [];
+  for (const card of document.querySelectorAll('.card')) {
+    const box = card.getBoundingClientRect();
+    const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const el = node.parentElement;
+      if (!el || el.closest('[hidden], .visually-hidden, details:not([open]) > :not(summary)')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.display === 'none') continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (r.width === 0 || r.height === 0) continue;
+        const past = Math.max(box.left - r.left, r.right - box.right);
+        if (past > 0.5) out.push(`${card.id}: "${node.textContent.trim().slice(0, 40)}" ${past.toFixed(1)} px outside`);
+      }
+    }
+  }
+  return out;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize(("scheme", "at"), [
+    ("light", "2026-12-03T19:40:00+00:00"),  # winter evening: the battery discharges, the grid imports
+    ("dark", "2026-06-21T10:30:00+00:00"),  # summer noon: solar high, the battery charges, the grid exports
+])
+def test_no_text_leaves_its_card(browser, live_server, sim, demo_homeowner, scheme, at):
+    from datetime import datetime
+
+    from simulator import clock
+
+    clock.freeze(datetime.fromisoformat(at))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("input[name=login]", "demo@example.com")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        page.wait_for_selector(".card--inverter .flow__svg")
+        flow = page.locator(".card--inverter .flow__svg").text_content()
+        assert ("discharging" in flow) if scheme == "light" else ("exporting" in flow), flow
+        problems: list[str] = []
+        for width in (320, 360, 390, 768, 1024, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(50)
+            problems += [f"{width} px: {p}" for p in page.evaluate(OVERFLOW_JS)]
+            scroll = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if scroll > 0:
+                problems.append(f"{width} px: the page scrolls sideways by {scroll} px")
+        out = ROOT / "artifacts"
+        out.mkdir(exist_ok=True)
+        page.set_viewport_size({"width": 320, "height": 900})
+        page.screenshot(path=str(out / f"layout-320-{scheme}.png"), full_page=True)
+        assert problems == []
+    finally:
+        context.close()
