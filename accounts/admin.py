@@ -18,24 +18,39 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
+from dashboard import cards
+from dashboard.views import CARD_ORDER
 from devices import budget, podero, services
 from devices.models import AuditEntry
+from devices.services.audit import A_VIEW_AS, audit
 
 from .forms import HomeownerChangeForm, HomeownerCreationForm, LinkHomeownerForm
-from .models import PoderoLink, User
-from .services import LinkError, homeowner_link
+from .models import HouseholdMember, PoderoLink, Role, StaffUser, User
+from .services import LinkError, homeowner_link, household_of
+from .templatetags.support import short_id
 
 log = logging.getLogger("accounts.admin")
 
 REFRESH_PERM = "accounts.refresh_devices"
 AUDIT_ROWS = 20
+
+PARTNER_NAME = getattr(settings, "PARTNER_NAME", "Home energy")
+admin.site.site_header = _("%(partner)s · partner support") % {"partner": PARTNER_NAME}
+admin.site.site_title = _("%(partner)s support") % {"partner": PARTNER_NAME}
+admin.site.index_title = _("Support desk")
+# The collapsible app list on the left takes 300 px of a 1280 px screen from every list; the index and the
+# breadcrumbs lead everywhere it does.
+admin.site.enable_nav_sidebar = False
 
 
 class LinkedFilter(admin.SimpleListFilter):
@@ -72,14 +87,48 @@ class HomeownerChangeList(ChangeList):
         for user in self.result_list:
             link = getattr(user, "podero", None)
             user.cached_overview = overviews.get(services.Ids.of(link)) if link is not None else None
+        # Households in two queries for the whole page: how many people share each home, whose home a member is.
+        owners = [u.podero.pk for u in self.result_list if getattr(u, "podero", None) is not None]
+        counts: dict[int, int] = {}
+        for link_id in HouseholdMember.objects.filter(link_id__in=owners).values_list("link_id", flat=True):
+            counts[link_id] = counts.get(link_id, 0) + 1
+        memberships = {m.user_id: m for m in HouseholdMember.objects.filter(
+            user__in=[u.pk for u in self.result_list]).select_related("link__user")}
+        for user in self.result_list:
+            link = getattr(user, "podero", None)
+            user.household_size = counts.get(link.pk, 0) if link is not None else 0
+            user.membership = memberships.get(user.pk)
+
+
+class HouseholdFilter(admin.SimpleListFilter):
+    title = _("household")
+    parameter_name = "household"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("owner", _("Owners (hold the Podero link)")), ("shares", _("Owners who invited others")),
+                ("member", _("Invited: members")), ("viewer", _("Invited: viewers"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        value = self.value()
+        if value == "owner":
+            return queryset.filter(podero__isnull=False)
+        if value == "shares":
+            return queryset.filter(podero__members__isnull=False).distinct()
+        if value in (Role.MEMBER, Role.VIEWER):
+            return queryset.filter(household_membership__role=value)
+        return queryset
 
 
 @admin.register(User)
 class HomeownerAdmin(UserAdmin):
+    """Homeowners and the people they invited into their home. Partner staff have their own list
+    (StaffAdmin below). Columns fit a 1280 px screen: device names, not ids; a short Podero id."""
+
     form = HomeownerChangeForm
     add_form = HomeownerCreationForm
-    list_display = ("email", "podero_user_id", "last_login", "device_count", "attention")
-    list_filter = (LinkedFilter, "is_staff", "is_active", "groups")
+    list_display = ("person", "podero_user_id", "devices", "attention", "household", "last_login")
+    list_display_links = ("person",)
+    list_filter = (LinkedFilter, HouseholdFilter, "is_active")
     list_select_related = ("podero",)
     search_fields = ("email", "first_name", "last_name", "podero__podero_user_id")
     ordering = ("email",)
@@ -89,13 +138,16 @@ class HomeownerAdmin(UserAdmin):
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
         (_("Preferences"), {"fields": ("timezone", "notify_attention")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
-                                       "user_permissions")}),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Permissions"), {"classes": ("collapse",),
+                            "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"classes": ("collapse",), "fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).filter(is_staff=False)
 
     def get_inline_instances(self, request: HttpRequest, obj: User | None = None) -> list[Any]:
         # The stock add form is email + password only (as Django's own); the link comes after.
@@ -105,17 +157,30 @@ class HomeownerAdmin(UserAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return HomeownerChangeList
 
-    @admin.display(description=_("Podero user id"), ordering="podero__podero_user_id")
+    @admin.display(description=_("homeowner"), ordering="email")
+    def person(self, obj: User) -> str:
+        name = obj.get_full_name()
+        if not name:
+            return obj.email
+        return format_html('{}<span class="support-name">{}</span>', obj.email, name)
+
+    @admin.display(description=_("Podero user"), ordering="podero__podero_user_id")
     def podero_user_id(self, obj: User) -> str | None:
         link = getattr(obj, "podero", None)
-        return str(link.podero_user_id) if link else None
+        if link is None:
+            return None
+        return format_html('<span class="support-id" title="{}">{}</span>', link.podero_user_id,
+                           short_id(link.podero_user_id))
 
     @admin.display(description=_("devices"))
-    def device_count(self, obj: User) -> str | None:
+    def devices(self, obj: User) -> str | None:
         if getattr(obj, "podero", None) is None:
             return None
         overview = getattr(obj, "cached_overview", None)
-        return str(len(overview.devices)) if overview is not None else _("not loaded yet")
+        if overview is None:
+            return _("not loaded yet")
+        names = [d.name for d in overview.devices]
+        return ", ".join(names) if names else _("none")
 
     @admin.display(description=_("needs attention"))
     def attention(self, obj: User) -> str | None:
@@ -126,6 +191,17 @@ class HomeownerAdmin(UserAdmin):
             return _("unknown")
         count = len(overview.needs_attention)
         return _("yes (%(n)d)") % {"n": count} if count else _("no")
+
+    @admin.display(description=_("household"))
+    def household(self, obj: User) -> str:
+        membership = getattr(obj, "membership", None)
+        if membership is not None:
+            return capfirst(_("%(role)s in %(owner)s's home") % {"role": membership.get_role_display(),
+                                                                 "owner": membership.link.user.email})
+        if getattr(obj, "podero", None) is None:
+            return "—"
+        size = getattr(obj, "household_size", 0)
+        return (_("owner, %(n)d invited") % {"n": size}) if size else _("owner")
 
     # --- the refresh action and button ---------------------------------------------------------
     def has_refresh_devices_permission(self, request: HttpRequest) -> bool:
@@ -164,6 +240,8 @@ class HomeownerAdmin(UserAdmin):
                  name="accounts_user_link_podero"),
             path("<path:object_id>/refresh-devices/", self.admin_site.admin_view(self.refresh_view),
                  name="accounts_user_refresh_devices"),
+            path("<path:object_id>/view-as-homeowner/", self.admin_site.admin_view(require_GET(self.view_as_homeowner)),
+                 name="accounts_user_view_as"),
         ]
         return own + super().get_urls()
 
@@ -176,16 +254,29 @@ class HomeownerAdmin(UserAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _homeowner_context(self, request: HttpRequest, user: User) -> dict[str, Any]:
+        """The support summary at the top of a homeowner's page: devices, household, recent actions."""
         link = PoderoLink.objects.filter(user=user).first()
+        membership = HouseholdMember.objects.select_related("link__user").filter(user=user).first()
         context: dict[str, Any] = {
             "podero_link": link,
+            "membership": membership,
             "can_refresh": self.has_refresh_devices_permission(request),
             "can_link": request.user.has_perm("accounts.add_poderolink"),
+            "can_view_as": link is not None and self.has_view_permission(request, user),
         }
+        home = link or (membership.link if membership is not None else None)  # a member sees the home's devices
+        context["home_link"] = home
+        if home is not None:
+            context["overview"] = services.device_overview(link=home)
         if link is not None:
-            context["overview"] = services.device_overview(link=link)
+            context.update(household_of(link))
         if request.user.has_perm("devices.view_auditentry"):
-            context["audit_entries"] = list(AuditEntry.objects.filter(user=user)[:AUDIT_ROWS])
+            # The home's actions, whoever in the household acted, and this person's own (as a member).
+            entries = AuditEntry.objects.filter(Q(user=user) | Q(actor=user)).select_related("actor")
+            context["audit_entries"] = list(entries[:AUDIT_ROWS])
+            names = {str(d.id): d.name for d in context["overview"].devices} if home is not None else {}
+            for entry in context["audit_entries"]:  # rows from before names were recorded: today's name
+                entry.device_name = entry.device_name or names.get(entry.device_id, "")
             try:
                 context["audit_url"] = (
                     reverse("admin:devices_auditentry_changelist", current_app=self.admin_site.name)
@@ -194,6 +285,30 @@ class HomeownerAdmin(UserAdmin):
             except NoReverseMatch:
                 context["audit_url"] = None
         return context
+
+    def view_as_homeowner(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The homeowner's dashboard as they see it, without a single control (staff with the view
+        permission). Every opening is audited: who looked at whose home, and when."""
+        user = get_object_or_404(User.objects.select_related("podero"), pk=unquote(object_id), is_staff=False)
+        if not self.has_view_permission(request, user):
+            raise PermissionDenied
+        link = getattr(user, "podero", None)
+        if link is None:
+            messages.info(request, _("%(email)s is not linked to Podero: there is no dashboard to show.")
+                          % {"email": user.email})
+            return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk],
+                                                current_app=self.admin_site.name))
+        audit(user=request.user, link=link, kind="", device_id="", action=A_VIEW_AS, values={},
+              outcome=AuditEntry.Outcome.OK)
+        request.household_link = link  # type: ignore[attr-defined]  # what the card tags read
+        request.household_role = "support"  # type: ignore[attr-defined]  # not owner/member: no control drawn
+        overview = services.device_overview(link=link)
+        devices = sorted(overview.devices, key=lambda d: CARD_ORDER.get(d.kind, len(CARD_ORDER)))
+        return TemplateResponse(request, "dashboard/home.html", {
+            "overview": overview, "devices": devices, "cards": cards.render_cards(request, devices),
+            "view_as": user,
+            "admin_url": reverse("admin:accounts_user_change", args=[user.pk], current_app=self.admin_site.name),
+        })
 
     def refresh_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The change page's "Refresh devices now" button (POST)."""
@@ -294,6 +409,50 @@ def _link(request: HttpRequest, form: LinkHomeownerForm, user: User | None) -> U
     messages.success(request, _("%(email)s is linked to Podero user %(id)s.")
                      % {"email": email, "id": podero_user_id})
     return linked
+
+
+@admin.register(StaffUser)
+class StaffAdmin(UserAdmin):
+    """Partner staff accounts: their groups and rights; no devices, no household."""
+
+    form = HomeownerChangeForm
+    add_form = HomeownerCreationForm
+    list_display = ("email", "full_name", "group_names", "is_superuser", "is_active", "last_login")
+    list_filter = ("is_superuser", "is_active", "groups")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = HomeownerAdmin.add_fieldsets
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).filter(is_staff=True).prefetch_related("groups")
+
+    def get_urls(self) -> list[URLPattern]:
+        # UserAdmin names its password page "auth_user_password_change" whatever the model: give this
+        # list's its own name, so reversing the homeowners' one never lands here (forms link "../password/").
+        urls = super().get_urls()
+        for url in urls:
+            if getattr(url, "name", None) == "auth_user_password_change":
+                url.name = "accounts_staffuser_password_change"
+        return urls
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            obj.is_staff = True  # added from the staff list: a staff account
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name() or "—"
+
+    @admin.display(description=_("groups"))
+    def group_names(self, obj: User) -> str:
+        return ", ".join(g.name for g in obj.groups.all()) or "—"
 
 
 # --- Connection health (/admin/podero-health/) ---------------------------------------------------

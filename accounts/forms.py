@@ -9,8 +9,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Role, User
 from .services import LinkError, parse_uuid
 
 
@@ -140,3 +141,13 @@ class SettingsForm(forms.ModelForm):
         choices = timezone_choices()
         if current and current not in dict(choices) and current in zoneinfo.available_timezones():
             self.fields["timezone"].choices = [(current, current), *choices]
+
+
+# --- Homeowner: invite someone into the home -------------------------------------------------------
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Their email address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("What they may do"), widget=forms.RadioSelect, initial=Role.VIEWER,
+        choices=[(Role.MEMBER, _("Member: sees everything and uses every control")),
+                 (Role.VIEWER, _("Viewer: sees everything, changes nothing"))],
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -46,7 +46,7 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
-        verbose_name = "user"
+        verbose_name = "homeowner"  # the admin lists staff apart (StaffUser)
         ordering = ["email"]
         permissions = [("refresh_devices", "Can refresh a homeowner's devices")]
 
@@ -82,3 +82,63 @@ class PoderoLink(models.Model):
         return f"{self.org_id}:{self.podero_user_id}"
 
 
+
+
+class Role(models.TextChoices):
+    """What a person may do in a home. The owner holds the Podero link; the others are invited by them."""
+
+    OWNER = "owner", _("owner")
+    MEMBER = "member", _("member")
+    VIEWER = "viewer", _("viewer")
+
+
+class HouseholdMember(models.Model):
+    """A person invited into a homeowner's home: a member (uses every control) or a viewer (read only).
+
+    A person belongs to at most one home, and never to one while holding a Podero link of their own.
+    """
+
+    link = models.ForeignKey(PoderoLink, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="household_membership")
+    role = models.CharField(max_length=16, choices=[c for c in Role.choices if c[0] != Role.OWNER])
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household member")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.link.user}'s home"
+
+
+class HouseholdInvite(models.Model):
+    """An invitation sent by email. Only a SHA-256 of its random token is stored; it is used once and
+    lapses after INVITE_VALID_FOR (accounts.services)."""
+
+    link = models.ForeignKey(PoderoLink, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=[c for c in Role.choices if c[0] != Role.OWNER])
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household invitation")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}) invited to {self.link.user}'s home"
+
+
+class StaffUser(User):
+    """Partner staff: the same accounts, listed apart from homeowners in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("partner staff account")
+        verbose_name_plural = _("partner staff")

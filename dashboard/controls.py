@@ -137,7 +137,7 @@ CONFIRMED = {
 
 
 @require_GET
-@homeowner_required
+@homeowner_required(controls=True)
 def write_confirm(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
     """Check a change whose outcome was unknown once more (the card polls this every few seconds)."""
     api_kind = URL_KINDS.get(kind)
@@ -186,7 +186,7 @@ def _boost_key(device_id: Any) -> str:
 
 # --- Charge now (EV boost) -----------------------------------------------------------------------
 @require_POST
-@homeowner_required
+@homeowner_required(controls=True)
 def ev_boost(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
     try:
         device = services.ev_boost_start(user=request.user, link=link, device_id=device_id)
@@ -220,7 +220,7 @@ def ev_boost(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
 
 
 @require_POST
-@homeowner_required
+@homeowner_required(controls=True)
 def ev_boost_cancel(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
     try:
         device = services.ev_boost_cancel(user=request.user, link=link, device_id=device_id)
@@ -235,7 +235,7 @@ def ev_boost_cancel(request: HttpRequest, link: Any, device_id: UUID) -> HttpRes
 
 
 @require_GET
-@homeowner_required
+@homeowner_required(controls=True)
 def ev_boost_poll(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
     """The card polls this every 3 s while the boost is `requested`. HTTP 286 tells htmx to stop:
     when the state has moved on, after BOOST_POLL_TIMEOUT_S, and (by htmx itself) when the card is gone."""
@@ -275,7 +275,7 @@ def _deadline_problem(request: HttpRequest, device: Device, form: ChargeDeadline
 
 
 @require_http_methods(["GET", "POST"])
-@homeowner_required
+@homeowner_required(controls=True)
 def ev_deadline(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
     if request.method == "GET":
         device = _current(link, EV, device_id)
@@ -326,7 +326,7 @@ def _schedule_page(request: HttpRequest, device: ElectricVehicle, form: WeeklySc
 
 
 @require_http_methods(["GET", "POST"])
-@homeowner_required
+@homeowner_required(controls=True)
 def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
     user_tz = getattr(request.user, "timezone", "") or "Europe/Vienna"
     if request.method == "GET":
@@ -400,7 +400,7 @@ RECONNECT_FAILED = "We could not open the manufacturer's sign-in just now: {reas
 
 
 @require_POST
-@homeowner_required
+@homeowner_required(controls=True)
 def device_reconnect(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
     """Start the reconnect flow server-side (the resolution link needs our token), then send the homeowner
     on to the manufacturer. An interstitial page does the hand-over: a meta refresh plus a plain link, so it

@@ -9,6 +9,8 @@ message; or back to our cancel page (cancel_url) when they cancelled or the sign
 
 Remove: the device page links to a confirmation page (works without JS); its POST soft-deletes the
 device at Podero and goes back to the dashboard with a message.
+
+Both are the home owner's alone: members and viewers get 403 (`homeowner_required(manage=True)`).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def _why(exc: WriteError) -> str:
 
 # --- Add a device ----------------------------------------------------------------------------------
 @require_POST
-@homeowner_required
+@homeowner_required(manage=True)
 def device_add(request: HttpRequest, link: Any) -> HttpResponse:
     def return_urls(ref: UUID) -> tuple[str, str]:
         done = request.build_absolute_uri(reverse("dashboard:device-add-status", args=[ref]))
@@ -91,7 +93,7 @@ def device_add(request: HttpRequest, link: Any) -> HttpResponse:
 
 
 @require_GET
-@homeowner_required
+@homeowner_required(manage=True)
 def device_add_status(request: HttpRequest, link: Any, ref: UUID) -> HttpResponse:
     """Podero's success_url: wait for the device, then show it on the dashboard."""
     status = services.onboarding_status(user=request.user, link=link, ref=ref)  # another's ref: 404
@@ -116,7 +118,7 @@ def device_add_status(request: HttpRequest, link: Any, ref: UUID) -> HttpRespons
 
 
 @require_GET
-@homeowner_required
+@homeowner_required(manage=True)
 def device_add_cancelled(request: HttpRequest, link: Any, ref: UUID) -> HttpResponse:
     """Podero's cancel_url: the homeowner cancelled, or the sign-in at the manufacturer failed."""
     status = services.onboarding_cancelled(user=request.user, link=link, ref=ref)  # another's ref: 404
@@ -135,7 +137,7 @@ def _api_kind(kind: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@homeowner_required
+@homeowner_required(manage=True)
 def device_remove(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
     api_kind = _api_kind(kind)
     if request.method == "GET":
@@ -162,7 +164,7 @@ def device_remove(request: HttpRequest, link: Any, kind: str, device_id: UUID) -
 
 
 @require_GET
-@homeowner_required
+@homeowner_required(manage=True)
 def device_remove_check(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
     """A removal whose answer was lost: check once more (only this person's own pending write exists)."""
     _api_kind(kind)

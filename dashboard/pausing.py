@@ -56,7 +56,7 @@ def _paused_message(api_kind: str, until: datetime | None, tz: ZoneInfo) -> str:
 
 
 @require_POST
-@homeowner_required
+@homeowner_required(controls=True)
 def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
     api_kind = OPTIMIZATION_KINDS.get(kind)
     if api_kind is None:

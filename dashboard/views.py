@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -23,18 +23,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.services import household_access
+from accounts.views import PENDING_INVITE
 from devices import podero, services
 from devices.schemas import URL_KINDS
 
-from . import cards, history
+from . import cards, history, pwa
 
 View = Callable[..., HttpResponse]
 CARD_ORDER = {"inverter": 0, "heat_pump": 1, "electric_vehicle": 2}
 
 
-def homeowner_required(view: View) -> View:
-    """Login required; an htmx request from an expired session is sent to login with HX-Redirect
-    (a 302 would make htmx paste the login page into a card). Unlinked accounts get a friendly page."""
+def homeowner_required(view: View | None = None, *, controls: bool = False, manage: bool = False) -> Any:
+    """Login required, then the home this person sees, resolved in ONE place
+    (`accounts.services.household_access`): the owner's own Podero link, or the home they were invited
+    into. The view gets that link; `request.household_role` says as whom.
+
+    `controls=True` (every device control and write): a viewer gets 403 before anything is sent;
+    `manage=True` (adding and removing devices): everyone but the owner gets 403.
+    An htmx request from an expired session is sent to login with HX-Redirect (a 302 would make htmx
+    paste the login page into a card). A person without a home gets a friendly page."""
+    if view is None:
+        return lambda v: homeowner_required(v, controls=controls, manage=manage)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -43,11 +53,16 @@ def homeowner_required(view: View) -> View:
                 login = redirect_to_login(request.get_full_path())
                 return HttpResponseClientRedirect(login["Location"])
             return redirect_to_login(request.get_full_path())
-        link = getattr(request.user, "podero", None)
-        if link is None:
+        access = household_access(request.user, control=controls, manage=manage)  # PermissionDenied -> 403
+        if access is None:
+            token = request.session.get(PENDING_INVITE)
+            if token and not request.htmx:  # signed up through an invitation, then confirmed the address
+                return redirect("accounts:household-join", token)
             response = render(request, "dashboard/not_connected.html", status=200)
             return response
-        return view(request, link, *args, **kwargs)
+        request.household_link = access.link  # type: ignore[attr-defined]
+        request.household_role = access.role  # type: ignore[attr-defined]
+        return view(request, access.link, *args, **kwargs)
 
     return wrapper
 
@@ -74,6 +89,8 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
         template = "dashboard/home.html" + ("#device-cards" if request.htmx else "")
         response = render(request, template, {"overview": overview, "devices": devices, "version": version,
                                               "cards": cards.render_cards(request, devices)})
+        if not request.htmx:
+            pwa.mark_offline_copy(response, request.user)  # the service worker may keep it for offline use
     patch_vary_headers(response, ["HX-Request"])
     return response
 

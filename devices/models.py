@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
@@ -29,9 +30,15 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="audit_entries")
     user_email = models.EmailField(blank=True)
+    # The person who acted: the homeowner, a member of their household, or partner staff (view as
+    # homeowner). `user` above is whose home it is.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="audit_actions")
+    actor_email = models.EmailField(blank=True)
     podero_user_id = models.UUIDField(null=True, blank=True)
     device_kind = models.CharField(max_length=32)
     device_id = models.CharField(max_length=64, db_index=True)
+    device_name = models.CharField(max_length=200, blank=True, help_text="as Podero named it at the time")
     action = models.CharField(max_length=48, db_index=True)
     values = models.JSONField(default=dict, blank=True)
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -48,6 +55,48 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_email} {self.action} {self.outcome}"
+
+    @property
+    def action_label(self) -> str:
+        """What was done, in plain words: "Paused optimization", "Set the charge deadline: 80 % by 07:00"."""
+        values = self.values if isinstance(self.values, dict) else {}
+        if self.action == "optimization_set" and "is_smart_optimization_active" in values:
+            return str(_("Resumed optimization") if values["is_smart_optimization_active"] else _("Paused optimization"))
+        if self.action == "charge_deadline_set" and values.get("is_charge_policy_enabled") is False:
+            return str(_("Turned the charge deadline off"))
+        if self.action == "charge_deadline_set" and values.get("minimum_charge_limit") is not None:
+            return str(_("Set the charge deadline: %(level)s %% by %(time)s")
+                       % {"level": values["minimum_charge_limit"], "time": values.get("charge_deadline_at", "?")})
+        label = ACTION_LABELS.get(self.action)
+        return str(label) if label else self.action.replace("_", " ").capitalize()
+
+    @property
+    def kind_label(self) -> str:
+        label = DEVICE_KIND_LABELS.get(self.device_kind)
+        return str(label) if label else self.device_kind.replace("-", " ")
+
+    @property
+    def device_label(self) -> str:
+        """The device as people know it: its name, else its kind and the start of its id."""
+        if self.device_name:
+            return self.device_name
+        if not self.device_id:
+            return ""
+        return f"{self.kind_label} {self.device_id[:8]}…"
+
+
+ACTION_LABELS = {
+    "optimization_set": _("Changed optimization"),
+    "boost_start": _("Charge now"),
+    "boost_cancel": _("Cancelled Charge now"),
+    "charge_deadline_set": _("Changed the charge deadline"),
+    "charge_policy_set": _("Saved the weekly charging schedule"),
+    "reconnect": _("Opened the manufacturer's sign-in (reconnect)"),
+    "view_as_homeowner": _("Viewed the dashboard as the homeowner (support)"),
+}
+DEVICE_KIND_LABELS = {
+    "heat-pumps": _("heat pump"), "electric-vehicles": _("electric vehicle"), "inverters": _("solar inverter"),
+}
 
 
 class ConsumptionSnapshot(models.Model):

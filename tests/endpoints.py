@@ -28,6 +28,10 @@ class World(Protocol):
     onboarding_ref: str  # the homeowner's own "Add a device" session (ours, not Podero's id)
     session_day: str  # an EV charging session of theirs: its UTC plug-in day and id
     session_id: str
+    member_pk: int  # a person the homeowner invited into their home (HouseholdMember)
+    invite_pk: int  # an open invitation of theirs, and its token (the emailed link)
+    invite_token: str
+    staff_pk: int  # a partner staff account (the staff list)
     resume_pk: int  # a timed resume ("Pause until…") of the homeowner's
 
 
@@ -86,11 +90,20 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("dashboard:home", HOMEOWNER, GET, label="refresh", query="refresh=1", htmx=True),
     Endpoint("dashboard:healthz", ANYONE, GET),
     Endpoint("dashboard:brand-css", ANYONE, GET),
+    Endpoint("dashboard:manifest", ANYONE, GET),
+    Endpoint("dashboard:service-worker", ANYONE, GET),
+    Endpoint("dashboard:offline", ANYONE, GET),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("heat-pump", "hp"), label="heat-pump"),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("electric-vehicle", "ev"), label="ev"),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("inverter", "inverter"), label="inverter"),
     Endpoint("accounts:settings", HOMEOWNER, BOTH,
              data={"timezone": "Europe/Vienna", "notify_attention": "on"}),
+    Endpoint("favicon", ANYONE, GET),
+    # --- The household (the owner invites and removes people; the invitee accepts)
+    Endpoint("accounts:household-invite", HOMEOWNER, POST, data={"email": "new@example.com", "role": "viewer"}),
+    Endpoint("accounts:household-remove", HOMEOWNER, POST, lambda w: {"member_id": w.member_pk}),
+    Endpoint("accounts:household-revoke", HOMEOWNER, POST, lambda w: {"invite_id": w.invite_pk}),
+    Endpoint("accounts:household-join", HOMEOWNER, BOTH, lambda w: {"token": w.invite_token}),
     # --- Homeowner controls
     Endpoint("dashboard:optimization", HOMEOWNER, POST, _device("heat-pump", "hp"), label="heat-pump",
              data={"active": "0"}),
@@ -135,8 +148,17 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("admin:accounts_user_delete", STAFF, BOTH, _user),
     Endpoint("admin:accounts_user_link_podero", STAFF, BOTH, _user),
     Endpoint("admin:accounts_user_refresh_devices", STAFF, POST, _user),
+    Endpoint("admin:accounts_user_view_as", STAFF, GET, _user),
+    Endpoint("admin:accounts_staffuser_changelist", STAFF, BOTH),
+    Endpoint("admin:accounts_staffuser_add", STAFF, BOTH),
+    Endpoint("admin:accounts_staffuser_change", STAFF, BOTH, lambda w: {"object_id": w.staff_pk}),
+    Endpoint("admin:accounts_staffuser_history", STAFF, BOTH, lambda w: {"object_id": w.staff_pk}),
+    Endpoint("admin:accounts_staffuser_delete", STAFF, BOTH, lambda w: {"object_id": w.staff_pk}),
+    Endpoint("admin:accounts_staffuser_password_change", STAFF, BOTH, lambda w: {"id": w.staff_pk}),
     Endpoint("admin:auth_user_password_change", STAFF, BOTH, lambda w: {"id": w.homeowner_pk}),
     Endpoint("admin:devices_auditentry_changelist", STAFF, BOTH),
+    Endpoint("admin:devices_auditentry_export", STAFF, GET),
+    Endpoint("admin:devices_auditentry_export", STAFF, GET, label="csv", query="start=2026-01-01&end=2026-12-31"),
     Endpoint("admin:devices_auditentry_change", STAFF, BOTH, _audit),
     Endpoint("admin:devices_auditentry_history", STAFF, BOTH, _audit),
     Endpoint("admin:devices_auditentry_add", STAFF, BOTH, refused=True),

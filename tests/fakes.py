@@ -153,5 +153,12 @@ class FakePodero:
         self._check("resolve_action", url.split("?", 1)[0], write=True)
         return "https://manufacturer.example/connect/resolve"
 
+    WRITES = frozenset({"update_device", "start_boost", "cancel_boost", "put_charge_policy", "start_auth_session",
+                        "resolve_action", "create_onboarding", "delete_device"})
+
+    def writes(self) -> list[tuple[str, ...]]:
+        """Every upstream call that changes something (what a refusal must never reach)."""
+        return [c for c in self.calls if c[0] in self.WRITES]
+
     def list_calls(self, name: str) -> list[tuple[str, ...]]:
         return [c for c in self.calls if c[0] == name]

@@ -27,7 +27,7 @@ def facts_for(request: Any, device: Any) -> services.CardFacts:
     key = repr(device)
     if key in memo:
         return memo[key]
-    link = getattr(getattr(request, "user", None), "podero", None)
+    link = getattr(request, "household_link", None)  # the home this person sees (views.homeowner_required)
     try:
         facts = services.card_facts(link=link, device=device)
     except Exception:  # noqa: BLE001 - a card must render whatever its facts say

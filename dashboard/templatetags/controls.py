@@ -37,7 +37,7 @@ def deadline_form(context: template.Context, device: Any) -> ChargeDeadlineForm:
 def charge_plan(context: template.Context, device: Any) -> str | None:
     """"Tomorrow: 80 % by 07:00" from the weekly policy (cached 30 s); None when unknown."""
     request = context.get("request")
-    link = getattr(getattr(request, "user", None), "podero", None)
+    link = getattr(request, "household_link", None)  # set by views.homeowner_required
     if link is None or getattr(device, "id", None) is None:
         return None
     try:

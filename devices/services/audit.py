@@ -29,6 +29,7 @@ A_ONBOARDING_START = "device_onboarding_start"
 A_ONBOARDING_CANCEL = "device_onboarding_cancel"
 A_DEVICE_ADDED = "device_added"
 A_DEVICE_REMOVE = "device_remove"
+A_VIEW_AS = "view_as_homeowner"  # partner staff opened the read-only "view as homeowner" page
 
 NOT_SAVED = "Your change was not saved: {reason} Please try again."
 CONFLICT_MESSAGES = {
@@ -109,14 +110,22 @@ def _clip(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def audit(*, user: Any, link: LinkLike | None, kind: str, device_id: Any, action: str, values: dict[str, Any],
-          outcome: str, upstream_status: int | None = None, error: str = "") -> AuditEntry:
+          outcome: str, upstream_status: int | None = None, error: str = "", device_name: str = "") -> AuditEntry:
+    """One row. `user` is the person who acted (the homeowner, a member of their household, or staff); the
+    row's `user` is whose home it is (the link's owner) and `actor` who acted."""
     podero_user_id = getattr(link, "podero_user_id", None) if link is not None else None
+    actor = user if getattr(user, "pk", None) else None
+    owner = getattr(link, "user", None) if link is not None else None  # a PoderoLink knows its owner
+    owner = owner if getattr(owner, "pk", None) else actor
     entry = AuditEntry.objects.create(
-        user=user if getattr(user, "pk", None) else None,
-        user_email=storable(getattr(user, "email", "") or ""),
+        user=owner,
+        user_email=storable(getattr(owner, "email", "") or getattr(user, "email", "") or ""),
+        actor=actor,
+        actor_email=storable(getattr(user, "email", "") or ""),
         podero_user_id=podero_user_id,
         device_kind=storable(kind)[:32],
         device_id=storable(str(device_id))[:64],
+        device_name=storable(device_name)[:200],
         action=action,
         values=_clip(values),
         upstream_status=upstream_status,

@@ -77,11 +77,14 @@ def _cancel_pending(device_id: Any) -> int:
 
 
 def _schedule(*, user: Any, link: LinkLike, kind: str, device_id: Any, until: datetime | None) -> None:
+    """The row belongs to the home's owner (the link's user), whoever in the household paused."""
     ids = Ids.of(link)
+    owner = getattr(link, "user", None)
+    owner = owner if getattr(owner, "pk", None) else user
     with transaction.atomic():
         _cancel_pending(device_id)
         if until is not None:
-            ScheduledResume.objects.create(user=user, org_id=ids.org, podero_user_id=ids.user, device_kind=kind,
+            ScheduledResume.objects.create(user=owner, org_id=ids.org, podero_user_id=ids.user, device_kind=kind,
                                            device_id=str(device_id), resume_at=until, next_attempt_at=until)
 
 
@@ -138,14 +141,15 @@ def _resume_one(pk: int, now: datetime) -> bool:
             return False  # another run holds it, or has just finished it
         user = row.user
         link = getattr(user, "podero", None)
-        acting = SimpleNamespace(org_id=row.org_id, podero_user_id=row.podero_user_id)
+        # The system acts for the homeowner: the row's home is theirs, no person is the actor.
+        acting = SimpleNamespace(org_id=row.org_id, podero_user_id=row.podero_user_id, user=user)
         values = {"is_smart_optimization_active": True, "actor": "system", "on_behalf_of": user.email,
                   "scheduled_for": row.resume_at.isoformat(), "attempt": row.attempts + 1}
         if link is None or str(link.podero_user_id) != str(row.podero_user_id) or not user.is_active:
             row.status, row.finished_at = ScheduledResume.Status.CANCELLED, now
             row.last_error = "the homeowner is no longer linked to this Podero user"
             row.save(update_fields=["status", "finished_at", "last_error"])
-            audit(user=user, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
+            audit(user=None, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
                   values=values, outcome=AuditEntry.Outcome.REFUSED, error=row.last_error)
             return False
         try:
@@ -156,7 +160,7 @@ def _resume_one(pk: int, now: datetime) -> bool:
             row.status, row.finished_at = ScheduledResume.Status.CANCELLED, now
             row.last_error = "the device is no longer among the homeowner's devices"
             row.save(update_fields=["status", "finished_at", "last_error"])
-            audit(user=user, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
+            audit(user=None, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
                   values=values, outcome=AuditEntry.Outcome.FAILED, upstream_status=exc.status, error=row.last_error)
             return False
         except PoderoError as exc:  # incl. an unknown outcome: turning optimization on twice is harmless
@@ -164,14 +168,14 @@ def _resume_one(pk: int, now: datetime) -> bool:
             row.next_attempt_at = now + retry_delay(row.attempts)
             row.last_error = describe_failure(exc)[:300]
             row.save(update_fields=["attempts", "next_attempt_at", "last_error"])
-            audit(user=user, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
+            audit(user=None, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
                   values=values, outcome=AuditEntry.Outcome.FAILED, upstream_status=getattr(exc, "status", None),
                   error=f"{type(exc).__name__}: {exc}"[:500])
             log.warning("timed_resume_failed", extra={"device_id": row.device_id, "attempts": row.attempts})
             return False
         row.status, row.finished_at = ScheduledResume.Status.DONE, now
         row.save(update_fields=["status", "finished_at"])
-        audit(user=user, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
+        audit(user=None, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
               values=values, outcome=AuditEntry.Outcome.OK, upstream_status=200)
 
         def forget() -> None:

@@ -68,7 +68,7 @@ def write_invalid(*, user: Any, link: LinkLike, kind: str, device_id: Any, actio
     except PoderoError:
         device = None  # audited as invalid below; the caller re-renders without fresh data
     audit(user=user, link=link, kind=kind, device_id=device_id, action=action, values=values,
-          outcome=AuditEntry.Outcome.INVALID, error="; ".join(f"{k}: {v}" for k, v in errors.items())[:2000])
+          device_name=device.name if device is not None else "", outcome=AuditEntry.Outcome.INVALID, error="; ".join(f"{k}: {v}" for k, v in errors.items())[:2000])
     if device is None:
         raise WriteFailed(NOT_SAVED.format(reason="your devices could not be loaded."))
     return device
@@ -92,7 +92,8 @@ def _begin(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
 
 
 def _fail(exc: PoderoError, *, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
-          values: dict[str, Any], field_errors: Callable[[PoderoError], dict[str, str]] | None = None) -> WriteError:
+          values: dict[str, Any], field_errors: Callable[[PoderoError], dict[str, str]] | None = None,
+          device_name: str = "") -> WriteError:
     """Audit an upstream refusal and turn it into the WriteError the caller raises."""
     status = getattr(exc, "status", None)
     if isinstance(exc, podero.PoderoConflict):
@@ -111,7 +112,7 @@ def _fail(exc: PoderoError, *, user: Any, link: LinkLike, kind: str, device_id: 
         error = WriteFailed(NOT_SAVED.format(reason=describe_failure(exc)))
         detail = f"{type(exc).__name__}: {exc}"
     audit(user=user, link=link, kind=kind, device_id=device_id, action=action, values=values,
-          outcome=error.outcome, upstream_status=status, error=detail)
+          device_name=device_name, outcome=error.outcome, upstream_status=status, error=detail)
     return error
 
 
@@ -129,10 +130,10 @@ def _write(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
         return _unknown(exc, user=user, link=link, kind=kind, device=device, action=action, values=values)
     except PoderoError as exc:
         raise _fail(exc, user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
-                    field_errors=field_errors) from exc
+                    field_errors=field_errors, device_name=device.name) from exc
     invalidate(link=link, kinds=(kind,))
     invalidate_device(link=link, kind=kind, device_id=str(device.id))
-    audit(user=user, link=link, kind=kind, device_id=device.id, action=action,
+    audit(user=user, link=link, kind=kind, device_id=device.id, action=action, device_name=device.name,
           values=values if audit_values is None else audit_values(device), outcome=AuditEntry.Outcome.OK,
           upstream_status=status)
     return device, answer
@@ -142,6 +143,7 @@ def _unknown(exc: podero.PoderoOutcomeUnknown, *, user: Any, link: LinkLike, kin
              action: str, values: dict[str, Any]) -> tuple[Device, Any]:
     """The write was sent and no answer came: never retry it. Re-read once and tell the truth."""
     entry = audit(user=user, link=link, kind=kind, device_id=device.id, action=action, values=values,
+                  device_name=device.name,
                   outcome=AuditEntry.Outcome.UNKNOWN, upstream_status=getattr(exc, "status", None),
                   error=f"no answer from Podero: {exc}")
     invalidate_device(link=link, kind=kind, device_id=str(device.id))

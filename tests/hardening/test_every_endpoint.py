@@ -49,14 +49,14 @@ def staff(db, django_user_model):
 
 
 @pytest.fixture
-def world(home) -> SimpleNamespace:
+def world(home, staff) -> SimpleNamespace:
     """The ids the list's URLs are built from: the `home` fixture's own devices and an audit row of theirs."""
     entry = AuditEntry.objects.create(user=home.user, user_email=home.user.email, action="boost_start",
                                       device_kind="electric-vehicles", device_id=home.ev["id"], outcome="ok")
     return SimpleNamespace(hp=home.hp["id"], ev=home.ev["id"], inverter=home.inverter["id"],
                            homeowner_pk=home.user.pk, audit_pk=entry.pk, onboarding_ref=_onboarding(home.user),
                            session_day="2026-01-01", session_id="none",  # only POSTed to (405)
-                           resume_pk=_resume(home.user, home.hp["id"]))
+                           staff_pk=staff.pk, resume_pk=_resume(home.user, home.hp["id"]), **_household(home.user))
 
 
 def _a_session(user, ev: str) -> dict[str, str]:
@@ -72,6 +72,17 @@ def _a_session(user, ev: str) -> dict[str, str]:
                                last_day=today, limit=1, offset=0).value
     session = page.items[0]
     return {"session_day": session.plug_in.astimezone(UTC).date().isoformat(), "session_id": session.id}
+
+
+def _household(owner) -> dict:
+    """A member of this homeowner's home and an open invitation (its token is the emailed link's)."""
+    from accounts.models import HouseholdMember, User
+    from accounts.services import household_invite_create
+
+    member = User.objects.create_user(email="member@example.com", password=PASSWORD)
+    row = HouseholdMember.objects.create(link=owner.podero, user=member, role="member")
+    invite, token = household_invite_create(owner=owner, email="invitee@example.com", role="viewer")
+    return {"member_pk": row.pk, "invite_pk": invite.pk, "invite_token": token}
 
 
 def _onboarding(user) -> str:
@@ -187,8 +198,9 @@ def test_no_page_or_partial_shows_a_secret_or_token(sim, demo_homeowner, django_
     assert reconnect.status_code == 200
     world = SimpleNamespace(hp=sim.heat_pump_id, ev=sim.ev_id, inverter=sim.inverter_id,
                             homeowner_pk=demo_homeowner.pk, audit_pk=AuditEntry.objects.latest("id").pk,
-                            onboarding_ref=_onboarding(demo_homeowner), **_a_session(demo_homeowner, sim.ev_id),
-                            resume_pk=_resume(demo_homeowner, sim.heat_pump_id))
+                            onboarding_ref=_onboarding(demo_homeowner), staff_pk=staff.pk,
+                            resume_pk=_resume(demo_homeowner, sim.heat_pump_id),
+                            **_household(demo_homeowner), **_a_session(demo_homeowner, sim.ev_id))
     staff_client, anonymous = Client(), Client()
     staff_client.force_login(staff)
     clients = {HOMEOWNER: homeowner, STAFF: staff_client, ANYONE: anonymous}
@@ -213,7 +225,8 @@ def test_no_page_or_partial_shows_a_secret_or_token(sim, demo_homeowner, django_
                  *(s.split(".", 1)[-1] for s in cue_secrets)}  # the signature alone is secret too
     assert all(len(value) >= 12 for value in forbidden)
     for where, response in pages:
-        body = response.content.decode(errors="replace")
+        raw_body = b"".join(response.streaming_content) if response.streaming else response.content  # the CSV streams
+        body = raw_body.decode(errors="replace")
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         for value in forbidden:
             assert value not in body, f"a secret or token in the body of {where}"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0004_device_onboarding'),
+        ('devices', '0005_auditentry_actor_auditentry_actor_email_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
