@@ -77,6 +77,31 @@ class FakePodero:
         self._check("cancel_boost", str(device_id), write=True)
         self._find(user_id, "electric-vehicles", device_id)["boost_for_next_session"] = False
 
+    # -- history: a device without any (as Podero answers for a new one); tests that need data use the simulator
+    def get_device_data(self, *, user_id: str, kind: str, device_id: str, org_id: str | None = None,
+                        **query: Any) -> dict[str, Any]:
+        self._check("get_device_data", kind, str(device_id))
+        return {"metadata": {"error": "No data"}, "data": [], "no_data": True}
+
+    def get_device_savings(self, *, user_id: str, kind: str, device_id: str, org_id: str | None = None,
+                           **query: Any) -> dict[str, Any]:
+        self._check("get_device_savings", kind, str(device_id))
+        return {"metadata": {}, "data": []}
+
+    def get_heat_pump_statistics(self, *, user_id: str, device_id: str, org_id: str | None = None,
+                                 **query: Any) -> dict[str, Any]:
+        self._check("get_heat_pump_statistics", str(device_id))
+        return {"metadata": {}, "data": []}
+
+    def list_ev_sessions(self, *, user_id: str, device_id: str, org_id: str | None = None,
+                         **query: Any) -> dict[str, Any]:
+        self._check("list_ev_sessions", str(device_id))
+        return {"total": 0, "items": []}
+
+    def get_ev_current_session(self, *, user_id: str, device_id: str, org_id: str | None = None) -> dict[str, Any]:
+        self._check("get_ev_current_session", str(device_id))
+        return {"session": None}
+
     def get_charge_policy(self, *, user_id: str, device_id: str, org_id: str | None = None) -> dict[str, Any]:
         self._check("get_charge_policy", str(device_id))
         self._find(user_id, "electric-vehicles", device_id)
