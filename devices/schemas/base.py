@@ -75,12 +75,12 @@ class AttentionItem:
 def _attention_message(code: str, manufacturer: str | None, noun: str) -> str:
     if code == "reauthenticate":
         account = f"your {manufacturer} account" if manufacturer else "your manufacturer account"
-        return f"The connection to {account} has expired. Reconnect it so Podero can keep optimising."
+        return f"The connection to {account} has expired. Reconnect it so Podero can keep optimizing."
     if code == "not_authenticated":
         account = f"your {manufacturer} account" if manufacturer else "your manufacturer account"
         return (f"This {noun} is not connected to {account} any more. "
-                "Reconnect it so Podero can keep optimising.")
-    return f"Podero needs you to take an action on this {noun} before it can resume normal optimisation."
+                "Reconnect it so Podero can keep optimizing.")
+    return f"Podero needs you to take an action on this {noun} before it can resume normal optimization."
 
 
 _KNOWN = {

@@ -303,7 +303,7 @@ def test_reauthenticate_action_is_explained_at_the_top_with_a_reconnect_link(cli
     html = _page(client, homeowner, fake_podero, heat_pumps=[hp], electric_vehicles=[ev])
     top = _attention(html)
     assert html.index('<section class="attention"') < html.index('<ul class="cards">')
-    assert ("The connection to your Tesla account has expired. Reconnect it so Podero can keep optimising."
+    assert ("The connection to your Tesla account has expired. Reconnect it so Podero can keep optimizing."
             in top)
     # The resolution link needs our Podero token: the button posts to our reconnect view, never links to it.
     assert payloads.ELECTRIC_VEHICLE["actions"][0]["resolution_link"]["url"] not in html
@@ -318,7 +318,7 @@ def test_unknown_action_code_gets_a_generic_sentence(client, homeowner, fake_pod
         {"code": "accept_new_terms", "resolution_link": {"url": "https://podero.example/terms", "required_parameters": []}},
     ])
     top = _attention(_page(client, homeowner, fake_podero, heat_pumps=[hp]))
-    assert "Podero needs you to take an action on this heat pump before it can resume normal optimisation." in top
+    assert "Podero needs you to take an action on this heat pump before it can resume normal optimization." in top
     assert f'action="/devices/heat-pump/{hp["id"]}/reconnect"' in top and ">Resolve" in top
 
 

@@ -26,7 +26,9 @@ def test_detail_shows_readings_model_connection_and_raw_data(client, homeowner, 
     assert f'id="device-{ev["id"]}"' in html  # the same card as on the dashboard (controls work here too)
     assert "<dt>Battery capacity</dt><dd>75.0 kWh</dd>" in html
     assert "<dt>Manufacturer</dt><dd>Tesla</dd>" in html and "<dt>Year</dt><dd>2023</dd>" in html
-    assert "<dt>Monitoring</dt><dd>ok</dd>" in html
+    assert "<li>Podero receives its readings.</li>" in html and "<li>Podero can steer it.</li>" in html
+    assert "<dt>Monitoring</dt>" not in html and "<dt>Status</dt>" not in html  # no raw API words as labels
+    assert "optimisation" not in html.lower()  # one spelling: optimization
     assert "<summary>All data from Podero</summary>" in html
     assert "<code>mystery_field</code></th><td>{&quot;a&quot;: [1, 2]}</td>" in html
     assert "<code>is_over_charge_allowed</code></th><td>false</td>" in html
