@@ -20,13 +20,12 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from devices import services
-from devices.podero import PoderoError
-from devices.schemas import Device, ElectricVehicle
+from devices.schemas import Device
 
+from .templatetags.cardfacts import boost_stuck, facts_for
 from .templatetags.energy import ago
 
-CARD_KEY = "card:v1:{}"
+CARD_KEY = "card:v2:{}"
 CARD_TTL_S = 10 * 60
 
 
@@ -40,33 +39,28 @@ def _viewer(request: HttpRequest) -> tuple[str, str, str]:
             str(getattr(request, "household_role", "owner")))
 
 
-def _plan(request: HttpRequest, device: Device) -> str | None:
-    link = getattr(request, "household_link", None)  # set by views.homeowner_required
-    if not isinstance(device, ElectricVehicle) or link is None or device.id is None:
-        return None
-    try:
-        return services.ev_charge_plan(link=link, device=device)
-    except (PoderoError, ValueError, TypeError):
-        return None
-
-
-def _facts(request: HttpRequest, device: Device) -> tuple[Any, ...]:
-    """What a card is drawn from, apart from the relative times it prints."""
-    return (repr(device), device.is_state_stale(), _plan(request, device))
+def _facts(request: HttpRequest, device: Device, facts: Any = None) -> tuple[Any, ...]:
+    """What a card is drawn from, apart from the relative times it prints: the device, and its facts
+    beside it (the reason line, the timed pause, an EV's plan and confidence, whether a boost is stuck)."""
+    facts = facts if facts is not None else facts_for(request, device)
+    return (repr(device), device.is_state_stale(), repr(facts), boost_stuck(request, device))
 
 
 def render_cards(request: HttpRequest, devices: list[Device]) -> list[SafeString]:
     viewer = _viewer(request)
     get_token(request)  # a browser without a CSRF cookie yet gets its secret now, not someone else's card
     csrf = hashlib.blake2b(request.META.get("CSRF_COOKIE", "").encode(), digest_size=6).hexdigest()
-    keys = [CARD_KEY.format(_h(viewer, csrf, _facts(request, d), ago(d.state_updated_at))) for d in devices]
+    gathered = [facts_for(request, d) for d in devices]
+    keys = [CARD_KEY.format(_h(viewer, csrf, _facts(request, d, f), ago(d.state_updated_at)))
+            for d, f in zip(devices, gathered, strict=True)]
     found = cache.get_many(keys) if keys else {}
     out: list[SafeString] = []
     fresh: dict[str, str] = {}
-    for device, key in zip(devices, keys, strict=True):
+    for device, key, facts in zip(devices, keys, gathered, strict=True):
         html = found.get(key)
         if not isinstance(html, str):
-            html = render_to_string("dashboard/home.html#device-card", {"device": device}, request=request)
+            html = render_to_string("dashboard/home.html#device-card",
+                                    {"device": device, "facts": facts, "facts_for": device.id}, request=request)
             fresh[key] = html
         out.append(mark_safe(html))  # noqa: S308 - our own template's output, cached as rendered
     if fresh:

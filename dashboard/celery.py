@@ -19,6 +19,11 @@ app.conf.beat_schedule = {
         "schedule": 10.0,
         "options": {"expires": 9},
     },
+    "resume-due-pauses": {  # every 30 s: "Pause until…" ends on time, once (row locks make runs safe to race)
+        "task": "devices.tasks.resume_due_pauses",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "notify-attention": {  # devices needing attention: one email per incident
         "task": "devices.tasks.notify_attention",
         "schedule": 10 * 60.0,

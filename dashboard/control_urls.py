@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from . import controls, onboarding
+from . import controls, onboarding, pausing
 
 EV = "devices/electric-vehicle/<uuid:device_id>"
 urlpatterns = [
-    path("devices/<str:kind>/<uuid:device_id>/optimization", controls.optimization, name="optimization"),
+    path("devices/<str:kind>/<uuid:device_id>/optimization", pausing.optimization, name="optimization"),
     path("devices/<str:kind>/<uuid:device_id>/reconnect", controls.device_reconnect, name="device-reconnect"),
     path("devices/<str:kind>/<uuid:device_id>/confirm", controls.write_confirm, name="write-confirm"),
     path(f"{EV}/boost", controls.ev_boost, name="ev-boost"),

@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,23 +36,27 @@ from devices.services import (
     WriteUnknown,
 )
 
-from .forms import ChargeDeadlineForm, OptimizationForm, WeeklyScheduleForm, apply_helper
+from .forms import ChargeDeadlineForm, WeeklyScheduleForm, apply_helper
 from .views import homeowner_required
 
 EV = "electric-vehicles"
-OPTIMIZATION_KINDS = {"heat-pump": "heat-pumps", "inverter": "inverters"}
+OPTIMIZATION_KINDS = {"heat-pump": "heat-pumps", "inverter": "inverters", "electric-vehicle": "electric-vehicles"}
 BOOST_POLL_TIMEOUT_S = 180  # stop polling a boost that has not started after three minutes
 BOOST_SESSION_KEY = "boost-requested:{id}"
 
 PAUSED = {
-    "heat-pumps": "Optimization paused: your heat pump follows its own schedule until you resume.",
-    "inverters": "Optimization paused: your inverter and battery follow their own settings until you resume.",
+    "heat-pumps": _lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
+    "inverters": _lazy("Optimization paused: your inverter and battery follow their own settings until you resume."),
+    "electric-vehicles": _lazy("Smart charging paused: the car charges as soon as it is plugged in until you "
+                               "resume."),
 }
-RESUMED = "Optimization resumed: Podero optimizes your {noun} again."
-BOOST_STARTING = "Charge now requested: charging will start in a moment."
-BOOST_ARMED = "The car is not plugged in: it will start charging as soon as you plug it in."
-BOOST_CANCELLED = "Charging at the next plug-in is cancelled."
-BOOST_NOT_STARTED = "The car has not started charging yet — check that it is plugged in."
+RESUMED = _lazy("Optimization resumed: Podero optimizes your %(noun)s again.")
+# Without JavaScript these come back as a message; with htmx the card's own sentence says it (one state,
+# one sentence: devices/boost.py), so a successful Charge now adds no notice beside it.
+BOOST_STARTING = _lazy("Charge now requested: starting… (usually under a minute).")
+BOOST_ARMED = _lazy("Will charge at full power as soon as you plug in.")
+BOOST_CANCELLED = _lazy("Charging at full power at the next plug-in is cancelled.")
+BOOST_STILL_STARTING = _lazy("Podero is still starting the charge. We keep checking for 3 more minutes.")
 FIX_FIELDS = "Please correct the highlighted fields. Nothing was changed."
 
 
@@ -178,36 +184,6 @@ def _boost_key(device_id: Any) -> str:
     return BOOST_SESSION_KEY.format(id=device_id)
 
 
-# --- Pause / resume optimization (heat pumps, inverters) -----------------------------------------
-@require_POST
-@homeowner_required(controls=True)
-def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) -> HttpResponse:
-    api_kind = OPTIMIZATION_KINDS.get(kind)
-    if api_kind is None:
-        raise Http404("no optimization switch for this kind of device")
-    form = OptimizationForm(request.POST)
-    if not form.is_valid():
-        device = _invalid(request, link, api_kind, device_id, services.A_OPTIMIZATION, form.errors.get_json_data())
-        message = "Choose pause or resume. Nothing was changed."
-        if request.htmx and device is not None:
-            return _card(request, device, notice=message, level="error", status=422)
-        # Without JavaScript the refusal is a page of its own (422), not a redirect that hides the status.
-        return _vary(render(request, "dashboard/controls/message_page.html",
-                            {"title": "Nothing was changed", "message": message}, status=422))
-    active = form.cleaned_data["active"]
-    try:
-        device = services.optimization_set(user=request.user, link=link, kind=api_kind, device_id=device_id,
-                                           active=active)
-    except WriteRateLimited as exc:
-        return _rate_limited_card(request, link, api_kind, device_id, exc)
-    except WriteUnknown as exc:
-        return _unconfirmed(request, link, api_kind, device_id, exc)
-    except WriteError as exc:
-        return _finish(request, _current(link, api_kind, device_id), exc.message, level=messages.ERROR)
-    message = RESUMED.format(noun=device.noun) if active else PAUSED[api_kind]
-    return _finish(request, device, message)
-
-
 # --- Charge now (EV boost) -----------------------------------------------------------------------
 @require_POST
 @homeowner_required(controls=True)
@@ -218,7 +194,12 @@ def ev_boost(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
         return _rate_limited_card(request, link, EV, device_id, exc)
     except WriteConflict as exc:
         # 409: already charging or full. Not an error: say so and show the car as it is now.
-        return _finish(request, _fresh(link, EV, device_id), exc.message, level=messages.INFO)
+        current = _fresh(link, EV, device_id)
+        if isinstance(current, ElectricVehicle) and current.boost_state is BoostState.REQUESTED:
+            # "Try again" on a boost that is slow to start: Podero is still at it; check for 3 more minutes.
+            request.session[_boost_key(current.id)] = time.time()
+            return _finish(request, current, str(BOOST_STILL_STARTING), level=messages.INFO)
+        return _finish(request, current, exc.message, level=messages.INFO)
     except WriteUnknown as exc:
         return _unconfirmed(request, link, EV, device_id, exc)
     except WriteError as exc:
@@ -228,12 +209,14 @@ def ev_boost(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
         request.session[_boost_key(device.id)] = time.time()
         message = BOOST_STARTING
     elif device.boost_state is BoostState.ONGOING:
-        message = "Charging now."
+        message = _("Charging at full power.")
     elif device.boost_for_next_session or device.is_plugged_in is False:
         message = BOOST_ARMED
     else:
         message = BOOST_STARTING
-    return _finish(request, device, message)
+    if request.htmx:
+        return _card(request, device)
+    return _finish(request, device, str(message))
 
 
 @require_POST
@@ -248,7 +231,7 @@ def ev_boost_cancel(request: HttpRequest, link: Any, device_id: UUID) -> HttpRes
     except WriteError as exc:
         return _finish(request, _current(link, EV, device_id), exc.message, level=messages.ERROR)
     request.session.pop(_boost_key(device.id), None)
-    return _finish(request, device, BOOST_CANCELLED)
+    return _finish(request, device, str(BOOST_CANCELLED))
 
 
 @require_GET
@@ -276,8 +259,8 @@ def ev_boost_poll(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespo
         return _card(request, device, notice=notice, status=286)
     if time.time() - float(started) > BOOST_POLL_TIMEOUT_S:
         request.session.pop(key, None)
-        return _card(request, device, notice=BOOST_NOT_STARTED, level="warning", status=286,
-                     boost_poll_stopped=True)
+        # The card says it ("Still starting after 3 minutes…") and offers to try again.
+        return _card(request, device, status=286, boost_poll_stopped=True)
     return _card(request, device, notice=notice, level="warning" if notice else "info")
 
 

@@ -11,8 +11,10 @@ from zoneinfo import available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from devices.services import WEEKDAYS, ChargePolicy, DayPlan
+from devices.services.pauses import CHOICES as PAUSE_CHOICES
 
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
              "sat": "Saturday", "sun": "Sunday"}
@@ -83,9 +85,21 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class OptimizationForm(forms.Form):
+    """Pause (until one of PAUSE_CHOICES; none given = until resumed) or resume."""
+
     active = forms.TypedChoiceField(choices=[("1", "resume"), ("0", "pause")], coerce=lambda v: v == "1",
-                                    error_messages={"required": "Choose pause or resume.",
-                                                    "invalid_choice": "Choose pause or resume."})
+                                    error_messages={"required": _lazy("Choose pause or resume."),
+                                                    "invalid_choice": _lazy("Choose pause or resume.")})
+    until = forms.ChoiceField(required=False, choices=[(c, c) for c in PAUSE_CHOICES],
+                              error_messages={"invalid_choice": _lazy("Choose how long to pause.")})
+    at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                             error_messages={"invalid": _lazy("Enter a date and time, e.g. 2026-12-06 18:00.")})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("active") is False and data.get("until") == "at" and not data.get("at"):
+            self.add_error("at", _("Enter the date and time to resume."))
+        return data
 
 
 class ChargeDeadlineForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The audit log in the Django admin: read-only, in plain words, filterable, exportable. Nobody edits history."""
+"""The audit log and the timed resumes in the Django admin: read-only, in plain words, filterable, exportable.
+Nobody edits history; a pending resume is the homeowner's to change (by pausing again or resuming)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import services
-from .models import ACTION_LABELS, DEVICE_KIND_LABELS, AuditEntry
+from .models import ACTION_LABELS, DEVICE_KIND_LABELS, AuditEntry, ScheduledResume
 
 EXPORT_MAX_DAYS = 366  # one CSV covers at most a year (a support export, not a backup)
 
@@ -180,3 +181,27 @@ class AuditEntryAdmin(admin.ModelAdmin):
                    "title": _("Export the audit log as CSV")}
         return TemplateResponse(request, "admin/devices/auditentry/export.html", context,
                                 status=400 if request.GET else 200)
+
+
+@admin.register(ScheduledResume)
+class ScheduledResumeAdmin(admin.ModelAdmin):
+    """"Pause until…": when each pause ends, whether our resume happened, and why a retry is pending."""
+
+    list_display = ("resume_at", "user", "device_kind", "device_id", "status", "attempts", "next_attempt_at",
+                    "last_error")
+    list_filter = ("status", "device_kind", "resume_at")
+    search_fields = ("user__email", "device_id")
+    list_select_related = ("user",)
+    ordering = ("-resume_at",)
+    fields = ("user", "org_id", "podero_user_id", "device_kind", "device_id", "resume_at", "status", "attempts",
+              "next_attempt_at", "last_error", "created_at", "finished_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

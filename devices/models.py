@@ -1,4 +1,5 @@
-"""What we store ourselves: the audit log of homeowner actions and daily consumption snapshots.
+"""What we store ourselves: the audit log of homeowner actions, daily consumption snapshots, attention
+notices, device onboardings and the timed ends of pauses ("Pause until…").
 
 Device state is never stored here: it belongs to Podero and lives in the cache.
 """
@@ -181,3 +182,42 @@ class DeviceOnboarding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} onboarding {self.ref} ({self.state})"
+
+
+class ScheduledResume(models.Model):
+    """"Pause optimization until …": the resume is ours to carry out (Podero has no timed pause).
+
+    One pending row per device at most. The beat job `devices.tasks.resume_due_pauses` takes due rows
+    with SELECT … FOR UPDATE SKIP LOCKED, so two racing runs never resume the same device twice; a failed
+    resume stays pending with a later `next_attempt_at` (never dropped) and the card says so. A manual
+    resume, a new pause or "indefinitely" cancels the pending row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DONE = "done", "resumed"
+        CANCELLED = "cancelled", "cancelled (resumed by hand, paused again or device gone)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheduled_resumes")
+    org_id = models.UUIDField()
+    podero_user_id = models.UUIDField()
+    device_kind = models.CharField(max_length=32)  # the API kind: heat-pumps | electric-vehicles | inverters
+    device_id = models.CharField(max_length=64)
+    resume_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)  # resume_at, then later after each failure
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["resume_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["device_id"], condition=models.Q(status="pending"),
+                                    name="one_pending_resume_per_device"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="resume_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.device_kind} {self.device_id} at {self.resume_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -35,6 +35,12 @@ def refresh_device_list(org_id: str, user_id: str, kind: str) -> bool:
 def refresh_charge_policy(org_id: str, user_id: str, device_id: str) -> bool:
     """Fetch one EV's weekly charge policy into the cache (for the plan summary on its card)."""
     return services.policy_refresh(org_id, user_id, device_id)
+
+
+@shared_task(ignore_result=True)
+def refresh_current_session(org_id: str, user_id: str, device_id: str) -> bool:
+    """Fetch one EV's current charging session into the cache (the charging plan on its card)."""
+    return services.session_refresh(org_id, user_id, device_id)
 
 
 # --- Periodic jobs (celery beat; the schedule is in dashboard/celery.py) ---------------------------
@@ -157,6 +163,22 @@ def _snapshot_user(user: Any, today: Any) -> int:
             )
             written += 1
     return written
+
+
+RESUME_EVERY_S = 30  # how often the timed resumes are looked at: a pause ends at most this late
+
+
+@shared_task(bind=True, ignore_result=True, time_limit=5 * 60, soft_time_limit=4 * 60, expires=RESUME_EVERY_S,
+             autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=3)
+def resume_due_pauses(self: Any) -> int:
+    """Every 30 s: turn optimization back on for each device whose "Pause until…" has ended, once.
+
+    Safe to run in parallel and to repeat: each row is taken under SELECT … FOR UPDATE SKIP LOCKED and
+    marked done in the same transaction. An upstream failure stays pending and is retried by a later run
+    (services.pauses.retry_delay); a database failure retries this task. Returns devices resumed.
+    """
+    # Not background work under the budget's share: it is a change the homeowner asked for, like a write.
+    return services.resume_due()
 
 
 def incident_of(device: Device) -> str:

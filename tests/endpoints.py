@@ -32,6 +32,7 @@ class World(Protocol):
     invite_pk: int  # an open invitation of theirs, and its token (the emailed link)
     invite_token: str
     staff_pk: int  # a partner staff account (the staff list)
+    resume_pk: int  # a timed resume ("Pause until…") of the homeowner's
 
 
 HOMEOWNER, STAFF, ANYONE = "homeowner", "staff", "anyone"
@@ -72,6 +73,10 @@ def _user(w: Any) -> dict[str, Any]:
 
 def _audit(w: Any) -> dict[str, Any]:
     return {"object_id": w.audit_pk}
+
+
+def _resume(w: Any) -> dict[str, Any]:
+    return {"object_id": w.resume_pk}
 
 
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
@@ -158,6 +163,11 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("admin:devices_auditentry_history", STAFF, BOTH, _audit),
     Endpoint("admin:devices_auditentry_add", STAFF, BOTH, refused=True),
     Endpoint("admin:devices_auditentry_delete", STAFF, BOTH, _audit, refused=True),
+    Endpoint("admin:devices_scheduledresume_changelist", STAFF, BOTH),
+    Endpoint("admin:devices_scheduledresume_change", STAFF, BOTH, _resume),
+    Endpoint("admin:devices_scheduledresume_history", STAFF, BOTH, _resume),
+    Endpoint("admin:devices_scheduledresume_add", STAFF, BOTH, refused=True),
+    Endpoint("admin:devices_scheduledresume_delete", STAFF, BOTH, _resume, refused=True),
 ]
 
 POSTS = [e for e in ENDPOINTS if "POST" in e.methods]

@@ -16,6 +16,7 @@ class FakePodero:
     def __init__(self) -> None:
         self.devices: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)  # (user, kind) -> payloads
         self.policies: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, dict[str, Any] | None] = {}  # EV id -> its current session (None: none)
         self.calls: list[tuple[str, ...]] = []
         self.fail_with: podero.PoderoError | None = None  # raised by every call while set
         self.write_error: podero.PoderoError | None = None  # raised by writes only
@@ -118,6 +119,11 @@ class FakePodero:
         self._find(user_id, "electric-vehicles", device_id)
         self.policies[str(device_id)] = copy.deepcopy(policy)
         return self.get_charge_policy(user_id=user_id, device_id=device_id)
+
+    def get_ev_current_session(self, *, user_id: str, device_id: str, org_id: str | None = None) -> dict[str, Any]:
+        self._check("get_ev_current_session", str(device_id))
+        self._find(user_id, "electric-vehicles", device_id)
+        return {"session": copy.deepcopy(self.sessions.get(str(device_id)))}
 
     # -- onboarding (a session per id; `connect` stands in for the homeowner finishing the Connect UI)
     def create_onboarding(self, *, user_id: str, language: str, price_zone_default: str,

@@ -19,7 +19,8 @@ from django import template
 from django.utils import formats
 from django.utils import timezone as dj_timezone
 
-from devices.schemas import MAX_PLAUSIBLE, BoostState, Device, ElectricVehicle, Flow, Health, Inverter
+from devices.boost import boost_view
+from devices.schemas import MAX_PLAUSIBLE, Device, ElectricVehicle, Flow, Health, Inverter
 
 register = template.Library()
 
@@ -176,19 +177,10 @@ def connection_badge(device: Device) -> dict[str, Any]:
 
 @register.filter
 def boost_text(ev: ElectricVehicle) -> str:
-    """The boost state as a sentence (fact sheet §4.1)."""
-    state = getattr(ev, "boost_state", BoostState.UNKNOWN)
-    if state is BoostState.AVAILABLE:
-        return "Boost available — you can charge now at full power"
-    if state is BoostState.REQUESTED:
-        return "Boost requested — starting…"
-    if state is BoostState.ONGOING:
-        return "Boosting — charging at full power"
-    if state is BoostState.UNAVAILABLE:
-        reason = ev.boost_unavailable_reason
-        armed = " Boost is armed for the next plug-in." if ev.boost_for_next_session else ""
-        return f"Boost unavailable: {reason}.{armed}" if reason else f"Boost unavailable.{armed}"
-    return "Boost status unknown"
+    """The boost state as one sentence, the same the card's Charge now says (devices/boost.py)."""
+    if not isinstance(ev, ElectricVehicle):
+        return ""
+    return boost_view(ev).sentence
 
 
 @register.filter

@@ -11,6 +11,8 @@ Modules, each doing one thing, with imports pointing one way (top to bottom may 
 * `confirm`    writes whose outcome is unknown: re-read, compare, resolve the audit row
 * `writes`     every homeowner change: ownership -> client -> invalidate -> audit
 * `onboarding` adding a device (Podero's device onboarding) and removing one (soft delete)
+* `pauses`     "Pause until…": the timed resume we carry out (beat job, row locks)
+* `evplan`     what a card needs beside the device: the EV's plan, the pause, the reason line
 * `history`    time series, savings, EV sessions and the household's savings summary
 Callers use the names re-exported here.
 """
@@ -46,6 +48,7 @@ from .audit import (
 from .cache import ERROR_MEMO_S, FRESH_FOR, KEEP_FOR, LOCK_TTL, Ids, read_entry
 from .confirm import check_pending
 from .errors import DeviceNotFound, LinkLike, RecentFailure, describe_failure
+from .evplan import CardFacts, EvPlan, card_facts, ev_plan, session_refresh
 from .history import (
     CLOSED_FRESH_FOR,
     CURRENT_FRESH_FOR,
@@ -72,6 +75,15 @@ from .onboarding import (
     onboarding_start,
     onboarding_status,
     podero_language,
+)
+from .pauses import (
+    A_TIMED_RESUME,
+    PauseChoiceInvalid,
+    optimization_pause,
+    optimization_resume,
+    pause_end,
+    pause_of,
+    resume_due,
 )
 from .policy import (
     POLICY_CARD_MAX_AGE,
@@ -128,4 +140,6 @@ __all__ = [
     "A_DEVICE_ADDED", "A_DEVICE_REMOVE", "A_ONBOARDING_CANCEL", "A_ONBOARDING_START", "OnboardingNotFound",
     "OnboardingStarted", "OnboardingStatus", "device_remove", "onboarding_cancelled", "onboarding_start",
     "onboarding_status", "podero_language",
+    "A_TIMED_RESUME", "PauseChoiceInvalid", "optimization_pause", "optimization_resume",
+    "pause_end", "pause_of", "resume_due", "CardFacts", "EvPlan", "card_facts", "ev_plan", "session_refresh",
 ]

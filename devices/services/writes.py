@@ -206,11 +206,11 @@ def device_reconnect_start(*, user: Any, link: LinkLike, kind: str, device_id: A
     return url
 
 
-# -- optimization (heat pumps, inverters)
+# -- optimization (heat pumps, inverters, EVs)
 def optimization_set(*, user: Any, link: LinkLike, kind: str, device_id: Any, active: bool) -> Device:
-    """Pause (False) or resume (True) Podero's optimization of a heat pump or inverter."""
+    """Pause (False) or resume (True) Podero's optimization of a heat pump, inverter or EV."""
     values = {"is_smart_optimization_active": bool(active)}
-    if kind not in ("heat-pumps", "inverters"):
+    if kind not in ("heat-pumps", "inverters", "electric-vehicles"):
         raise DeviceNotFound(device_id)
     device, raw = _write(
         user=user, link=link, kind=kind, device_id=device_id, action=A_OPTIMIZATION, values=values, status=200,

@@ -49,6 +49,24 @@
     });
   });
 
+  /* A disclosure the homeowner opened ("Change plan", "Pause optimization…") stays open when the 30 s
+     refresh or a control swaps the card it is in: remember which ones are open (by id) and reopen them
+     after every swap. Without JavaScript nothing is swapped, so nothing closes. */
+  var KEEP = "details[data-keep-open][id]";
+  var openIds = {};
+  document.addEventListener("toggle", function (event) {
+    var d = event.target;
+    if (!d || !d.matches || !d.matches(KEEP)) return;
+    if (d.open) openIds[d.id] = true; else delete openIds[d.id];
+  }, true);
+  function reopen(root) {
+    (root || document).querySelectorAll(KEEP).forEach(function (d) {
+      if (openIds[d.id] && !d.open) d.open = true;
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function () { reopen(); });
+  document.addEventListener("htmx:load", function (event) { reopen(event.target && event.target.parentNode); });
+
   /* Relative times ("5 min ago") stay true without a round trip: the server renders them once (and caches
      cards), this rewrites every <time datetime> in the cards region each 15 s. A 204 poll (nothing changed)
      carries X-Data-Fetched-At: when we last checked with Podero, shown in the "Updated" line. */

@@ -70,8 +70,9 @@ def test_resume_heat_pump(home):
 
 def test_optimization_card_says_what_pausing_means(home):
     html = home.client.get(url("home")).content.decode()
-    assert "Pausing means your heat pump follows its own schedule until you resume." in html
-    assert "Pausing means your inverter and battery follow their own settings until you resume." in html
+    assert "While paused, your heat pump follows its own schedule." in html
+    assert "While paused, your inverter and battery follow their own settings." in html
+    assert html.count("We resume optimization at the time you choose.") == 3  # heat pump, inverter, EV
 
 
 @pytest.mark.parametrize("data", [{}, {"active": "maybe"}])
@@ -83,10 +84,17 @@ def test_optimization_bad_value_is_refused_without_a_call(home, data):
     assert last_audit().outcome == "invalid"
 
 
-def test_optimization_for_an_ev_is_404(home):
-    response = home.client.post(url("optimization", "electric-vehicle", home.ev["id"]), {"active": "0"})
+def test_optimization_for_an_unknown_kind_is_404(home):
+    response = home.client.post(url("optimization", "wallbox", home.ev["id"]), {"active": "0"})
     assert response.status_code == 404
     assert home.writes() == []
+
+
+def test_optimization_of_an_ev_pauses_smart_charging(home):
+    response = home.client.post(url("optimization", "electric-vehicle", home.ev["id"]), {"active": "0"})
+    assert response.status_code == 302
+    assert home.ev["is_smart_optimization_active"] is False
+    assert msgs(response) == [controls.PAUSED["electric-vehicles"]]
 
 
 def test_optimization_upstream_failure_says_not_saved(home):
@@ -120,7 +128,8 @@ def test_boost_without_js_redirects_with_message(home):
 
 def test_available_card_has_enabled_charge_now(home):
     html = home.client.get(url("home")).content.decode()
-    assert re.search(r'<button type="submit" class="button button--primary">Charge now</button>', html)
+    assert re.search(r'<button type="submit" class="button button--primary" aria-describedby="[^"]+">Charge now'
+                     r'</button>', html)
     assert f'action="{url("ev-boost", home.ev["id"])}"' in html
 
 
@@ -135,7 +144,9 @@ def test_poll_while_requested_keeps_polling_then_286_when_charging(home, monkeyp
     response = home.client.get(poll, **HTMX)
     assert response.status_code == 286
     html = response.content.decode()
-    assert re.search(r"<button[^>]*disabled[^>]*>Charging</button>", html)
+    # No dead stop button: there is no API to stop a running boost, so the sentence says what ends it.
+    assert "Charging at full power until 90 %; it ends by itself then, or when you unplug the car." in html
+    assert not re.search(r"<button[^>]*disabled[^>]*>Charging</button>", html)
     assert "every 3s" not in html
     assert controls.BOOST_SESSION_KEY.format(id=home.ev["id"]) not in home.client.session
     # The poll fetched this one EV fresh, not the list.
@@ -150,8 +161,23 @@ def test_poll_times_out_after_three_minutes(home):
     response = home.client.get(url("ev-boost-poll", home.ev["id"]), **HTMX)
     assert response.status_code == 286
     html = response.content.decode()
-    assert "The car has not started charging yet — check that it is plugged in" in html
+    assert "Still starting after 3 minutes: the car has not begun charging." in html
+    assert ">Try again</button>" in html and f'action="{url("ev-boost", home.ev["id"])}"' in html
     assert "every 3s" not in html
+
+
+def test_try_again_on_a_slow_boost_checks_for_three_more_minutes(home):
+    home.client.post(url("ev-boost", home.ev["id"]), **HTMX)
+    key = controls.BOOST_SESSION_KEY.format(id=home.ev["id"])
+    session = home.client.session
+    session[key] = time.time() - controls.BOOST_POLL_TIMEOUT_S - 1
+    session.save()
+    # Podero answers a second boost with 409 while the first is still `requested`: say it is still starting.
+    response = home.client.post(url("ev-boost", home.ev["id"]), **HTMX)
+    html = response.content.decode()
+    assert str(controls.BOOST_STILL_STARTING) in html
+    assert "Starting… (usually under a minute)" in html and 'hx-trigger="every 3s"' in html
+    assert time.time() - home.client.session[key] < controls.BOOST_POLL_TIMEOUT_S
 
 
 def test_poll_without_htmx_goes_back_to_the_dashboard(home):
@@ -174,12 +200,13 @@ def test_boost_unplugged_is_armed_then_cancelled(home):
     response = home.client.post(url("ev-boost", home.ev["id"]), **HTMX)
     html = response.content.decode()
     assert home.ev["boost_for_next_session"] is True
-    assert "starts charging as soon as it is plugged in" in html
+    assert "Will charge at full power as soon as you plug in." in html
+    assert "Boost unavailable" not in html
     assert f'action="{url("ev-boost-cancel", home.ev["id"])}"' in html and ">Cancel</button>" in html
     response = home.client.post(url("ev-boost-cancel", home.ev["id"]), **HTMX)
     assert home.ev["boost_for_next_session"] is False
     html = response.content.decode()
-    assert controls.BOOST_CANCELLED in html and ">Cancel</button>" not in html
+    assert str(controls.BOOST_CANCELLED) in html and ">Cancel</button>" not in html
     assert [e.action for e in AuditEntry.objects.order_by("id")] == ["boost_start", "boost_cancel"]
 
 
@@ -205,8 +232,9 @@ def test_boost_409_is_a_friendly_message(home, state):
 def test_unavailable_boost_is_disabled_with_the_reason(home):
     home.ev.update(boost_state="unavailable", is_fully_charged=True, battery_level=90)
     html = home.client.get(url("home")).content.decode()
-    assert re.search(r"<button[^>]*disabled[^>]*>Charge now</button>", html)
-    assert "Not available: the battery is full." in html
+    # The reason instead of a dead button.
+    assert not re.search(r"<button[^>]*>Charge now</button>", html)
+    assert "Charge now is not available: the battery is full." in html
 
 
 def test_boost_upstream_failure_is_not_an_error_page(home):
@@ -329,11 +357,11 @@ def test_plan_summary_from_the_weekly_policy(home):
 
 def test_plan_summary_on_the_card_and_when_off(home):
     html = home.client.get(url("home")).content.decode()
-    assert re.search(r"(Today|Tomorrow): 80 % by 07:00", html)
+    assert "No plan yet: Podero is planning the cheapest hours · 80 % by 07:00" in html
     home.ev["is_charge_policy_enabled"] = False
     services.invalidate(link=home.user.podero)
     html = home.client.get(url("home")).content.decode()
-    assert "No deadline: fully cost-optimized charging." in html
+    assert "No plan yet: Podero is planning the cheapest hours · no deadline, fully cost-optimized" in html
 
 
 def test_plan_summary_survives_a_policy_outage(home):
@@ -344,7 +372,7 @@ def test_plan_summary_survives_a_policy_outage(home):
 
     home.fake.get_charge_policy = broken
     html = home.client.get(url("home")).content.decode()
-    assert re.search(r"(Today|Tomorrow): 80 % by 07:00", html)  # from the EV's daily fields
+    assert "· 80 % by 07:00" in html  # from the EV's daily fields
     home.fake.get_charge_policy = real
 
 
@@ -441,10 +469,10 @@ def test_copy_monday_and_presets_change_the_form_only(home):
     assert home.writes() == [] and AuditEntry.objects.count() == 0
 
 
-def test_schedule_only_while_the_policy_is_on(home):
+def test_schedule_reachable_but_only_applies_while_the_policy_is_on(home):
     home.ev["is_charge_policy_enabled"] = False
     html = home.client.get(url("home")).content.decode()
-    assert url("ev-schedule", home.ev["id"]) not in html
+    assert url("ev-schedule", home.ev["id"]) in html  # reachable whether or not a deadline is set
     html = home.client.get(url("ev-schedule", home.ev["id"])).content.decode()
     assert "Turn on a charge deadline first" in html and 'name="mon_percentage"' not in html
     response = home.client.post(url("ev-schedule", home.ev["id"]), schedule_data())

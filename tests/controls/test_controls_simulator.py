@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import reverse
 
+from dashboard import controls
 from devices import services
 from devices.models import AuditEntry
 from simulator import clock, config, factories, stats
@@ -59,19 +60,21 @@ def test_boost_plugged_idle_requested_then_charging(owner, sim, monkeypatch):
     response = owner.get(poll, **HTMX)
     assert response.status_code == 286
     html = response.content.decode()
-    assert re.search(r"<button[^>]*disabled[^>]*>Charging</button>", html) and "every 3s" not in html
+    assert "Charging at full power until" in html and "every 3s" not in html
+    assert not re.search(r"<button[^>]*disabled[^>]*>Charging</button>", html)  # no dead stop button
     assert stats.count(method="POST", path_contains="/boost") == 1  # polling never re-posts
 
 
 def test_boost_twice_is_a_friendly_409(owner, sim):
     owner.post(url("ev-boost", sim.ev_id), **HTMX)
+    # While the first is still `requested`, Podero answers 409: it is still starting, not refused.
     response = owner.post(url("ev-boost", sim.ev_id), **HTMX)
     assert response.status_code == 200
-    assert "Already charging or full — nothing to do." in response.content.decode()
+    assert str(controls.BOOST_STILL_STARTING) in response.content.decode()
     entry = AuditEntry.objects.order_by("-id").first()
     assert (entry.outcome, entry.upstream_status) == ("conflict", 409)
     response = owner.post(url("ev-boost", sim.ev_id), follow=True)
-    assert "Already charging or full — nothing to do." in response.content.decode()
+    assert str(controls.BOOST_STILL_STARTING) in response.content.decode()
 
 
 def test_unplugged_boost_is_armed_then_cancelled(owner, sim):
@@ -79,7 +82,7 @@ def test_unplugged_boost_is_armed_then_cancelled(owner, sim):
     assert "Charge when plugged in" in card  # the second demo EV is unplugged
     response = owner.post(url("ev-boost", sim.second_ev_id), **HTMX)
     html = response.content.decode()
-    assert "starts charging as soon as it is plugged in" in html and ">Cancel</button>" in html
+    assert "Will charge at full power as soon as you plug in." in html and ">Cancel</button>" in html
     assert owner.get(url("home")).content.decode().count(">Cancel</button>") == 1  # read back from Podero
     response = owner.post(url("ev-boost-cancel", sim.second_ev_id), **HTMX)
     assert ">Cancel</button>" not in response.content.decode()
@@ -91,7 +94,7 @@ def test_armed_boost_fires_on_plug_in(owner, sim, demo_homeowner):
     factories.set_plugged_in(sim_ev(sim.second_ev_id), True)
     services.invalidate(link=demo_homeowner.podero)
     html = owner.get(url("home")).content.decode()
-    assert "Starting…" in html or re.search(r"disabled[^>]*>Charging</button>", html)
+    assert "Starting… (usually under a minute)" in html or "Charging at full power until" in html
 
 
 def test_pause_and_resume_against_the_simulator(owner, sim):
@@ -118,7 +121,7 @@ def test_deadline_and_weekly_schedule_persist(owner, sim):
     assert re.search(r'<option value="Europe/Berlin" selected>', page)
     assert stats.count(method="PUT", path_contains="charge-policy") == 1
     owner.post(url("ev-deadline", sim.ev_id), {"enabled": "0"})
-    assert "No deadline: fully cost-optimized charging." in owner.get(url("home")).content.decode()
+    assert "no deadline, fully cost-optimized" in owner.get(url("home")).content.decode()
 
 
 def test_invalid_input_never_reaches_the_simulator(owner, sim):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -102,31 +103,52 @@ def test_power_above_one_kilowatt_is_shown_in_kw(client, homeowner, fake_podero)
     ],
 )
 def test_ev_charge_status(client, homeowner, fake_podero, plugged, charging, full, label):
-    ev = payloads.electric_vehicle(is_plugged_in=plugged, is_charging=charging, is_fully_charged=full)
+    ev = payloads.electric_vehicle(is_plugged_in=plugged, is_charging=charging, is_fully_charged=full,
+                                   boost_state="unavailable")
     card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
-    assert f"<dt>Charge status</dt><dd>{label}</dd>" in card
+    # Said once, in the pill (the card no longer repeats it as a reading).
+    pill = re.search(r'<p class="pill pill--[a-z]+[^"]*"[^>]*>(.*?)</p>', card, re.S).group(1)
+    assert re.sub(r"<svg.*?</svg>", "", pill, flags=re.S) == label
+    assert "<dt>Charge status</dt>" not in card
 
 
 @pytest.mark.parametrize(
-    ("overrides", "text"),
+    ("overrides", "text", "pill"),
     [
-        ({"boost_state": "available"}, "Boost available — you can charge now at full power"),
-        ({"boost_state": "requested"}, "Boost requested — starting…"),
-        ({"boost_state": "ongoing", "is_charging": True}, "Boosting — charging at full power"),
+        ({"boost_state": "available"}, "Charges at full power straight away, whatever the price.",
+         "Plugged in — waiting for an optimal window"),
+        ({"boost_state": "requested"}, "Starting… (usually under a minute)", "Starting…"),
+        ({"boost_state": "ongoing", "is_charging": True},
+         "Charging at full power until 90 %; it ends by itself then, or when you unplug the car.",
+         "Charging"),
+        ({"boost_state": "ongoing", "is_charging": True, "charge_target_max": None},
+         "Charging at full power until the battery is full; it ends by itself then, or when you unplug the car.",
+         "Charging"),
         ({"boost_state": "unavailable", "is_plugged_in": False},
-         "Boost unavailable: the car is not plugged in."),
+         "Plug in the car, or have it charge at full power as soon as you do.", "Unplugged"),
         ({"boost_state": "unavailable", "is_plugged_in": False, "boost_for_next_session": True},
-         "Boost unavailable: the car is not plugged in. Boost is armed for the next plug-in."),
-        ({"boost_state": "unavailable", "is_fully_charged": True}, "Boost unavailable: the battery is full."),
-        ({"boost_state": "unavailable", "is_charging": True}, "Boost unavailable: the car is already charging."),
-        ({"boost_state": "warp-speed"}, "Boost status unknown"),
-        ({"boost_state": None}, "Boost status unknown"),
+         "Will charge at full power as soon as you plug in.", "Unplugged — charges when plugged in"),
+        ({"boost_state": "unavailable", "is_fully_charged": True}, "Charge now is not available: the battery is full.",
+         "Plugged in — fully charged"),
+        ({"boost_state": "unavailable", "is_charging": True}, "Charge now is not available: the car is already charging.",
+         "Charging"),
+        ({"boost_state": "warp-speed"}, "Charge now is not available: the car's charging state is not known.", None),
+        ({"boost_state": None}, "Charge now is not available: the car's charging state is not known.", None),
     ],
 )
-def test_ev_boost_state_text(client, homeowner, fake_podero, overrides, text):
+def test_ev_boost_is_one_state_one_sentence(client, homeowner, fake_podero, overrides, text, pill):
     ev = payloads.electric_vehicle(**overrides)
-    card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
-    assert re.search(r"<dt>Boost</dt><dd class=\"boost-state boost-state--[a-z]+\">" + re.escape(text), card)
+    card = html.unescape(_card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"]))
+    status = re.search(rf'<p class="controls__status [^"]*" id="device-{ev["id"]}-boost" role="status" '
+                       r'aria-live="polite">(.*?)</p>', card, re.S)
+    assert status and status.group(1) == text
+    assert card.count(text) == 1  # said once: no reading, notice or hint repeats it
+    if pill:
+        shown = re.search(r'<p class="pill pill--[a-z]+[^"]*"[^>]*>(.*?)</p>', card, re.S).group(1)
+        assert re.sub(r"<svg.*?</svg>", "", shown, flags=re.S) == pill
+    assert "Boost unavailable" not in card and "Boost is armed" not in card
+    if overrides["boost_state"] == "requested":
+        assert "optimal window" not in card  # the pill is in step with Starting…
 
 
 def test_ev_battery_bar_marks_the_target_and_shows_charging_details(client, homeowner, fake_podero):
@@ -141,13 +163,14 @@ def test_ev_battery_bar_marks_the_target_and_shows_charging_details(client, home
     assert "<dt>Range</dt><dd>250 km</dd>" in card
     # (90 − 64) % of 75 kWh at 7.4 kW = 2 h 38 min
     assert "<dt>Time remaining</dt><dd>2 h 38 min</dd>" in card
-    assert "<dt>Charge deadline</dt><dd>80 % by 07:30</dd>" in card
+    # The deadline is said once, in the plan line, not again as a reading.
+    assert card.count("80 % by 07:30") == 1 and "<dt>Charge deadline</dt>" not in card
 
 
 def test_ev_without_a_deadline_policy(client, homeowner, fake_podero):
     ev = payloads.electric_vehicle(is_charge_policy_enabled=False, is_charging=False, charge_rate_w=0)
     card = _card(_page(client, homeowner, fake_podero, electric_vehicles=[ev]), ev["id"])
-    assert "<dt>Charge deadline</dt><dd>none set</dd>" in card
+    assert "no deadline, fully cost-optimized" in card
     assert "<dt>Charge rate</dt><dd>not charging</dd>" in card
 
 

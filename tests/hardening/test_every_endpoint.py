@@ -56,7 +56,7 @@ def world(home, staff) -> SimpleNamespace:
     return SimpleNamespace(hp=home.hp["id"], ev=home.ev["id"], inverter=home.inverter["id"],
                            homeowner_pk=home.user.pk, audit_pk=entry.pk, onboarding_ref=_onboarding(home.user),
                            session_day="2026-01-01", session_id="none",  # only POSTed to (405)
-                           staff_pk=staff.pk, **_household(home.user))
+                           staff_pk=staff.pk, resume_pk=_resume(home.user, home.hp["id"]), **_household(home.user))
 
 
 def _a_session(user, ev: str) -> dict[str, str]:
@@ -89,6 +89,19 @@ def _onboarding(user) -> str:
     """A finished (expired) "Add a device" session of this homeowner: its pages need no upstream call."""
     return str(DeviceOnboarding.objects.create(user=user, podero_user_id=user.podero.podero_user_id,
                                                state=DeviceOnboarding.State.EXPIRED).ref)
+
+
+def _resume(user, device_id: str) -> int:
+    """A timed resume of this homeowner's that is already over (the beat job has nothing to do with it)."""
+    from django.utils import timezone
+
+    from devices.models import ScheduledResume
+
+    now = timezone.now()
+    return ScheduledResume.objects.create(
+        user=user, org_id=user.podero.org_id, podero_user_id=user.podero.podero_user_id, device_kind="heat-pumps",
+        device_id=device_id, resume_at=now, next_attempt_at=now, status=ScheduledResume.Status.DONE,
+        finished_at=now).pk
 
 
 def _login(client: Client, endpoint: Endpoint, homeowner, staff) -> Client:
@@ -186,6 +199,7 @@ def test_no_page_or_partial_shows_a_secret_or_token(sim, demo_homeowner, django_
     world = SimpleNamespace(hp=sim.heat_pump_id, ev=sim.ev_id, inverter=sim.inverter_id,
                             homeowner_pk=demo_homeowner.pk, audit_pk=AuditEntry.objects.latest("id").pk,
                             onboarding_ref=_onboarding(demo_homeowner), staff_pk=staff.pk,
+                            resume_pk=_resume(demo_homeowner, sim.heat_pump_id),
                             **_household(demo_homeowner), **_a_session(demo_homeowner, sim.ev_id))
     staff_client, anonymous = Client(), Client()
     staff_client.force_login(staff)

@@ -243,7 +243,8 @@ def test_beat_schedule_names_real_tasks():
     app.loader.import_default_modules()
     schedule = app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == {
-        "devices.tasks.warm_active_dashboards", "devices.tasks.snapshot_consumption", "devices.tasks.notify_attention"}
+        "devices.tasks.warm_active_dashboards", "devices.tasks.snapshot_consumption", "devices.tasks.notify_attention",
+        "devices.tasks.resume_due_pauses"}
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert schedule["warm-active-dashboards"]["schedule"] < services.FRESH_FOR
 

@@ -12,8 +12,9 @@ SCRIPT = """
 import django
 django.setup()
 from celery import current_app
-from devices.services import background
-missing = [n for n in (background.REFRESH_DEVICE_LIST, background.REFRESH_CHARGE_POLICY) if n not in current_app.tasks]
+from devices.services import background, evplan
+missing = [n for n in (background.REFRESH_DEVICE_LIST, background.REFRESH_CHARGE_POLICY,
+                       evplan.REFRESH_CURRENT_SESSION) if n not in current_app.tasks]
 print("missing:", missing)
 raise SystemExit(1 if missing else 0)
 """
