@@ -329,8 +329,23 @@ class BarRow:
 Part = tuple[str, str, Callable[[str], float | None]]  # (name, tone, period key -> kWh)
 
 
-def _device_part(device: Device) -> Part:
-    return (device.name, device.kind, lambda key: _real(getattr(device, f"consumption_{key}_kwh", None)))
+HOME_USE = "Home use"  # everything the home uses (an inverter's household figure)
+EVERYTHING_ELSE = "Everything else"  # home use minus the devices Podero steers
+TONES_PER_KIND = 3  # the 2nd and 3rd device of one kind get their own colour (CSS: --c-<kind>-2, -3)
+
+
+def _device_part(device: Device, nth: int = 1) -> Part:
+    tone = device.kind if nth == 1 else f"{device.kind}-{min(nth, TONES_PER_KIND)}"
+    return (device.name, tone, lambda key: _real(getattr(device, f"consumption_{key}_kwh", None)))
+
+
+def _numbered_parts(devices: list[Device]) -> list[Part]:
+    seen: dict[str, int] = {}
+    parts = []
+    for device in devices:
+        seen[device.kind] = seen.get(device.kind, 0) + 1
+        parts.append(_device_part(device, seen[device.kind]))
+    return parts
 
 
 def _rows(parts: list[Part]) -> list[BarRow]:
@@ -349,13 +364,15 @@ def _rows(parts: list[Part]) -> list[BarRow]:
             width = 100 * per_day / peak
             segments.append(Segment(name, tone, round(x, 2), round(width, 2), per_day * days))
             x += width
-        rows.append(BarRow(label, total, None if total is None else total / days, segments))
+        # The day's average is the day's total: say it once, beside the bar.
+        rows.append(BarRow(label, total, None if total is None or days == 1 else total / days, segments))
     return rows
 
 
 @register.inclusion_tag("dashboard/components/consumption_chart.html")
 def consumption_chart(device: Device, heading_level: int = 3) -> dict[str, Any]:
-    title = "Household consumption" if device.kind == "inverter" else "Consumption"
+    # One name per quantity across the product: an inverter's household figure is the whole home's use.
+    title = HOME_USE if device.kind == "inverter" else "Consumption"
     return {"rows": _rows([_device_part(device)]), "title": title,
             "heading": f"h{heading_level}", "legend": [], "has_data": device.has_consumption}
 
@@ -363,10 +380,10 @@ def consumption_chart(device: Device, heading_level: int = 3) -> dict[str, Any]:
 @register.inclusion_tag("dashboard/components/consumption_chart.html")
 def home_consumption(devices: list[Device]) -> dict[str, Any]:
     """The home's consumption, stacked per device. An inverter reports the whole household's use; then the
-    heat pump and car are shown as parts of it and the remainder as "Rest of your home"."""
+    heat pump and car are shown as parts of it and the remainder as "Everything else"."""
     users = [d for d in devices if d.kind in ("heat_pump", "electric_vehicle") and d.has_consumption]
     households = [d for d in devices if d.kind == "inverter" and d.has_consumption]
-    parts: list[Part] = [_device_part(d) for d in users]
+    parts: list[Part] = _numbered_parts(users)
     if households:
         def rest(key: str) -> float | None:
             values = [_real(getattr(d, f"consumption_{key}_kwh", None)) for d in households]
@@ -378,11 +395,11 @@ def home_consumption(devices: list[Device]) -> dict[str, Any]:
             # A household figure below the heat pump and car alone cannot include them: it is the rest.
             return household - used if household >= used else household
 
-        parts.append(("Rest of your home", "rest", rest))
+        parts.append((EVERYTHING_ELSE, "rest", rest))
     # With several parts, a table names each one with its numbers: the split never rests on colour alone.
     breakdown = [(name, tone, [get(key) for key, _, _ in PERIODS]) for name, tone, get in parts] \
         if len(parts) > 1 else []
-    return {"rows": _rows(parts), "title": "Your home's consumption", "heading": "h2", "legend": [],
+    return {"rows": _rows(parts), "title": HOME_USE, "heading": "h2", "legend": [],
             "breakdown": breakdown, "periods": [label for _, label, _ in PERIODS],
             "has_data": bool(parts), "home": True}
 

@@ -14,6 +14,8 @@ from .parsing import _first, as_bool, as_float, as_int, as_percent, as_str, as_t
 
 # --- Heat pump ----------------------------------------------------------------------------------
 HP_MODE_LABELS = {"min": "Min", "low": "ECO", "mid": "Comfort", "max": "Boost"}
+HP_MODE_MEANING = {"min": "the lowest setting", "low": "saving energy", "mid": "normal comfort",
+                   "max": "the highest setting"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +49,20 @@ class HeatPump(Device):
         label = HP_MODE_LABELS.get(self.current_mode.lower())
         return label if label else f"Optimizing ({self.current_mode})"
 
+
+    @property
+    def mode_meaning(self) -> str | None:
+        """What the running mode means, in words ("Min — the lowest setting")."""
+        if not self.is_smart_optimization_active or not self.current_mode:
+            return None
+        return HP_MODE_MEANING.get(self.current_mode.lower())
+
+    @property
+    def optimization_level_label(self) -> str | None:
+        """`optimization_level`: the highest setting Podero may use, in the same words as the modes."""
+        if not self.optimization_level:
+            return None
+        return HP_MODE_LABELS.get(self.optimization_level.lower(), self.optimization_level)
 
     @property
     def operating_mode_label(self) -> str | None:

@@ -60,7 +60,16 @@ def test_heat_pump_optimization_label(client, homeowner, fake_podero, active, mo
     hp = payloads.heat_pump(is_smart_optimization_active=active, current_mode=mode)
     card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
     assert f'<p class="pill pill--{"on" if active else "off"}">{label}</p>' in card
-    assert f"<dt>Optimization</dt><dd>{label}</dd>" in card
+    assert re.search(rf"<dt>Running now</dt><dd>{re.escape(label)}( — [a-z ]+)?</dd>", card), card
+
+
+def test_heat_pump_says_what_its_mode_and_level_mean(client, homeowner, fake_podero):
+    hp = payloads.heat_pump(is_smart_optimization_active=True, current_mode="min", optimization_level="mid")
+    fake_podero.add(homeowner.podero.podero_user_id, "heat-pumps", hp)
+    client.force_login(homeowner)
+    html = client.get(f"/devices/heat-pump/{hp['id']}/").content.decode()
+    assert "<dt>Running now</dt><dd>Min — the lowest setting</dd>" in html
+    assert "<dt>Highest setting Podero may use</dt><dd>Comfort</dd>" in html
 
 
 def test_heat_pump_readings_units_and_missing_indoor_sensor(client, homeowner, fake_podero):
@@ -378,7 +387,7 @@ def test_null_or_wrong_typed_payloads_render_unknown(client, homeowner, fake_pod
         assert "Connection unknown" in card
         assert "unknown" in card
         assert "Last sync unknown" in card
-    assert "<dt>Optimization</dt><dd>Unknown</dd>" in _card(html, hp["id"])
+    assert "<dt>Running now</dt><dd>Unknown</dd>" in _card(html, hp["id"])
     assert '<p class="hero__value">unknown</p>' in _card(html, hp["id"])
     assert "Charging status unknown" in _card(html, ev["id"])
     assert "Grid exchange unknown" in _card(html, iv["id"])
@@ -400,11 +409,22 @@ def test_consumption_bars_per_device_and_for_the_home(client, homeowner, fake_po
     assert re.search(r'<th scope="row">Last day</th>.*?<td class="consumption__value">14.2 kWh</td>', card, re.S)
     assert re.search(r'<th scope="row">Last month</th>.*?<td class="consumption__value">1,402 kWh</td>', card, re.S)
     assert "46.7 kWh/day" in card  # 1402.3 / 30, the bar's length
+    assert "14.2 kWh/day" not in card  # the day's average is its total: said once, beside the bar
     home = html[html.index('consumption--home'):]
-    assert "Your home&#x27;s consumption" in home
+    assert ">Home use</h2>" in home
     assert '<td class="consumption__value">23.3 kWh</td>' in home  # 14.24 + 9.1
     assert '<td class="consumption__value">1,632 kWh</td>' in home
     assert "Nibe S2125-8" in home and "Tesla Model 3" in home  # the legend names each device
+
+
+def test_two_cars_get_two_colours_and_their_names(client, homeowner, fake_podero):
+    first = payloads.electric_vehicle(consumption_last_day_kwh=9, consumption_last_week_kwh=50, consumption_last_month_kwh=200)
+    second = payloads.electric_vehicle(id="0d2c8b1e-7f3a-4e5b-9c6d-1a2b3c4d5e6f", device_model={"manufacturer": "Volkswagen", "model": "ID.4", "year": 2022},
+                                       consumption_last_day_kwh=4, consumption_last_week_kwh=20, consumption_last_month_kwh=90)
+    html = _page(client, homeowner, fake_podero, electric_vehicles=[first, second])
+    home = html[html.index('consumption--home'):]
+    assert "consumption__seg--electric_vehicle\"" in home and "consumption__seg--electric_vehicle-2\"" in home
+    assert "legend__swatch--electric_vehicle-2" in home and "Volkswagen ID.4" in home
 
 
 @override_settings(LANGUAGE_CODE="de")
@@ -425,7 +445,7 @@ def test_a_household_figure_smaller_than_its_parts_is_taken_as_the_rest(client, 
     html = _page(client, homeowner, fake_podero, heat_pumps=[hp], inverters=[iv])
     home = html[html.index("consumption--home"):]
     assert '<td class="consumption__value">42.0 kWh</td>' in home  # 30 + 12, not 12 and a "rest" of 0
-    assert "Rest of your home</th><td>12.0</td><td>80.0</td><td>350</td>" in home
+    assert "Everything else</th><td>12.0</td><td>80.0</td><td>350</td>" in home
 
 
 def test_device_card_partial_renders_one_card_with_a_notice():
@@ -441,12 +461,12 @@ def test_home_consumption_with_an_inverter_shows_the_rest_of_the_home(client, ho
     hp = payloads.heat_pump(consumption_last_day_kwh=10, consumption_last_week_kwh=70, consumption_last_month_kwh=300)
     iv = payloads.inverter(consumption_last_day_kwh=25, consumption_last_week_kwh=160, consumption_last_month_kwh=690)
     html = _page(client, homeowner, fake_podero, heat_pumps=[hp], inverters=[iv])
-    assert "Household consumption" in _card(html, iv["id"])
+    assert ">Home use</h3>" in _card(html, iv["id"])
     home = html[html.index("consumption--home"):]
     assert '<td class="consumption__value">25.0 kWh</td>' in home  # the household total, not 10 + 25
-    assert "<title>Rest of your home: 15.0 kWh</title>" in home
+    assert "<title>Everything else: 15.0 kWh</title>" in home
     # The split per device is a table of names and numbers, not colour alone.
     breakdown = home[home.index('<table class="breakdown">'):]
     assert "By device, in kWh" in breakdown
-    assert "Rest of your home</th><td>15.0</td><td>90.0</td><td>390</td>" in breakdown, breakdown
+    assert "Everything else</th><td>15.0</td><td>90.0</td><td>390</td>" in breakdown, breakdown
     assert "Nibe S2125-8</th><td>10.0</td><td>70.0</td><td>300</td>" in breakdown
