@@ -65,6 +65,33 @@
     });
   }
   document.addEventListener("htmx:afterSwap", function () { reopen(); });
+
+  /* The cards region is replaced by the refresh: keep where the homeowner was. Before the swap, remember
+     the focused control (its id, else its position among its card's controls) and the scroll position;
+     after it, focus the same control in the new card (without scrolling) and scroll back. */
+  var FOCUSABLE = "a[href], button, summary, input, select, textarea, [tabindex]:not([tabindex='-1'])";
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "device-cards") return;
+    var active = document.activeElement;
+    var card = active && active.closest ? active.closest("[id^='device-']:not(#device-cards)") : null;
+    kept = { y: window.scrollY, id: active && active.id, card: card && card.id,
+             index: card ? Array.prototype.indexOf.call(card.querySelectorAll(FOCUSABLE), active) : -1 };
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!kept || !target || (target.id !== "device-cards" && !target.isConnected)) return;
+    var was = kept;
+    kept = null;
+    var el = was.id ? document.getElementById(was.id) : null;
+    if (!el && was.card && was.index >= 0) {
+      var card = document.getElementById(was.card);
+      el = card ? card.querySelectorAll(FOCUSABLE)[was.index] : null;
+    }
+    if (el && document.activeElement !== el) el.focus({ preventScroll: true });
+    window.scrollTo(0, was.y);
+  });
   document.addEventListener("htmx:load", function (event) { reopen(event.target && event.target.parentNode); });
 
   /* Relative times ("5 min ago") stay true without a round trip: the server renders them once (and caches

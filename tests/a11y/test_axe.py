@@ -51,27 +51,34 @@ def _login(page, base: str, email: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def _check(page, base: str, paths: list[str], label: str) -> list[str]:
+def _check(page, base: str, paths: list[str], label: str, shots: str) -> list[str]:
+    """axe on each page; a full-page screenshot of each goes to artifacts/pages/ (issue 15: every page,
+    both sizes, light and dark, looked at)."""
+    out = ROOT / "artifacts" / "pages"
+    out.mkdir(parents=True, exist_ok=True)
     problems = []
     for path in paths:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")  # htmx regions loaded after the page (savings, history)
         problems += [f"{label} {path}: {v}" for v in _violations(page)]
+        name = "-".join(part for part in path.strip("/").split("/") if len(part) < 30) or "home"
+        page.screenshot(path=str(out / f"{label}-{name}-{shots}.png"), full_page=True)
     return problems
 
 
-@pytest.mark.parametrize(("scheme", "width"), [("light", 390), ("dark", 1280)])
+@pytest.mark.parametrize(("scheme", "width"), [("light", 390), ("dark", 1280), ("light", 1280), ("dark", 390)])
 def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeowner, django_user_model, scheme, width):
     staff = django_user_model.objects.create_superuser(email="axe-staff@partner.example", password=PASSWORD)
     # (accounts/signals.py gives staff a verified email address, so they sign in through allauth)
     base = live_server.url
+    shots = f"{scheme}-{width}"
     ev, hp, iv = sim.ev_id, sim.heat_pump_id, sim.inverter_id
     problems: list[str] = []
 
     anonymous = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
     page = anonymous.new_page()
     problems += _check(page, base, ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/offline/"],
-                       "anonymous")
+                       "anonymous", shots)
     anonymous.close()
 
     homeowner = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
@@ -82,13 +89,13 @@ def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeown
         f"/devices/electric-vehicle/{ev}/schedule", f"/devices/electric-vehicle/{ev}/sessions/",
         f"/devices/electric-vehicle/{ev}/deadline", "/savings/", "/settings/",
         f"/devices/inverter/{iv}/remove",
-    ], "homeowner")
+    ], "homeowner", shots)
     homeowner.close()
 
     support = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
     page = support.new_page()
     _login(page, base, staff.email, PASSWORD)
     problems += _check(page, base, ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{demo_homeowner.pk}/change/",
-                                    "/admin/devices/auditentry/", "/admin/podero-health/"], "staff")
+                                    "/admin/devices/auditentry/", "/admin/podero-health/"], "staff", shots)
     support.close()
     assert problems == [], "\n".join(problems)

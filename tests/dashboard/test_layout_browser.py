@@ -90,3 +90,35 @@ def test_no_text_leaves_its_card(browser, live_server, sim, demo_homeowner, sche
         assert problems == []
     finally:
         context.close()
+
+
+def test_focus_scroll_and_open_panels_survive_the_refresh(browser, live_server, sim, demo_homeowner):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("input[name=login]", "demo@example.com")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        summary = page.locator(f"#device-{sim.ev_id} details[data-keep-open] > summary").first
+        summary.scroll_into_view_if_needed()
+        summary.click()  # opens "Change plan" and focuses its summary
+        page.mouse.wheel(0, 120)
+        page.wait_for_timeout(100)
+        before = page.evaluate("({y: window.scrollY, text: document.activeElement.textContent.trim()})")
+        assert before["y"] > 0
+        page.evaluate("""() => new Promise(done => {
+            document.addEventListener('htmx:afterSettle', () => setTimeout(done, 50), {once: true});
+            htmx.ajax('GET', '/', {target: '#device-cards', swap: 'outerHTML'});
+        })""")  # what the 30 s poll does when something changed
+        after = page.evaluate(f"""() => {{
+            const a = document.activeElement;
+            return {{y: window.scrollY, text: a.textContent.trim(), inCard: !!a.closest('#device-{sim.ev_id}'),
+                     open: document.querySelector('#device-{sim.ev_id} details[data-keep-open]').open}};
+        }}""")
+        assert after["inCard"] and after["text"] == before["text"], after
+        assert after["open"] is True
+        assert abs(after["y"] - before["y"]) <= 1, (before, after)
+    finally:
+        context.close()
