@@ -1,14 +1,8 @@
-"""Django admin for partner staff: homeowners, their Podero link and devices, and the connection health.
-
-The homeowner list reads device figures from the cache only (`services.cached_overviews`, one cache
-round trip per page, never an upstream call per row). A homeowner's page makes one
-`services.device_overview` call, through the same cache the dashboard uses.
-"""
+"""Homeowners: the list (staff apart), the support summary first on a homeowner's page, linking to Podero,
+refreshing devices and viewing the dashboard as the homeowner sees it."""
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -30,27 +24,15 @@ from django.views.decorators.http import require_GET
 
 from dashboard import cards
 from dashboard.views import CARD_ORDER
-from devices import budget, podero, services
+from devices import podero, services
 from devices.models import AuditEntry
 from devices.services.audit import A_VIEW_AS, audit
 
-from .forms import HomeownerChangeForm, HomeownerCreationForm, LinkHomeownerForm
-from .models import HouseholdMember, PoderoLink, Role, StaffUser, User
-from .services import LinkError, homeowner_link, household_of
-from .templatetags.support import short_id
-
-log = logging.getLogger("accounts.admin")
-
-REFRESH_PERM = "accounts.refresh_devices"
-AUDIT_ROWS = 20
-
-PARTNER_NAME = getattr(settings, "PARTNER_NAME", "Home energy")
-admin.site.site_header = _("%(partner)s · partner support") % {"partner": PARTNER_NAME}
-admin.site.site_title = _("%(partner)s support") % {"partner": PARTNER_NAME}
-admin.site.index_title = _("Support desk")
-# The collapsible app list on the left takes 300 px of a 1280 px screen from every list; the index and the
-# breadcrumbs lead everywhere it does.
-admin.site.enable_nav_sidebar = False
+from ..forms import HomeownerChangeForm, HomeownerCreationForm, LinkHomeownerForm
+from ..models import HouseholdMember, PoderoLink, Role, User
+from ..services import LinkError, homeowner_link, household_of
+from ..templatetags.support import short_id
+from .common import AUDIT_ROWS, REFRESH_PERM, log
 
 
 class LinkedFilter(admin.SimpleListFilter):
@@ -411,114 +393,3 @@ def _link(request: HttpRequest, form: LinkHomeownerForm, user: User | None) -> U
     return linked
 
 
-@admin.register(StaffUser)
-class StaffAdmin(UserAdmin):
-    """Partner staff accounts: their groups and rights; no devices, no household."""
-
-    form = HomeownerChangeForm
-    add_form = HomeownerCreationForm
-    list_display = ("email", "full_name", "group_names", "is_superuser", "is_active", "last_login")
-    list_filter = ("is_superuser", "is_active", "groups")
-    search_fields = ("email", "first_name", "last_name")
-    ordering = ("email",)
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = HomeownerAdmin.add_fieldsets
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).filter(is_staff=True).prefetch_related("groups")
-
-    def get_urls(self) -> list[URLPattern]:
-        # UserAdmin names its password page "auth_user_password_change" whatever the model: give this
-        # list's its own name, so reversing the homeowners' one never lands here (forms link "../password/").
-        urls = super().get_urls()
-        for url in urls:
-            if getattr(url, "name", None) == "auth_user_password_change":
-                url.name = "accounts_staffuser_password_change"
-        return urls
-
-    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        if not change:
-            obj.is_staff = True  # added from the staff list: a staff account
-        super().save_model(request, obj, form, change)
-
-    @admin.display(description=_("name"), ordering="first_name")
-    def full_name(self, obj: User) -> str:
-        return obj.get_full_name() or "—"
-
-    @admin.display(description=_("groups"))
-    def group_names(self, obj: User) -> str:
-        return ", ".join(g.name for g in obj.groups.all()) or "—"
-
-
-# --- Connection health (/admin/podero-health/) ---------------------------------------------------
-def podero_health(request: HttpRequest) -> HttpResponse:
-    """Upstream calls, errors and latency over the last hour, the breaker and the token's expiry."""
-    metrics = podero.metrics_last_hour()
-    breaker: dict[str, Any] | None = None
-    token_expires: datetime | None = None
-    config_error = None
-    try:
-        client = podero.get_client()
-        breaker = client.breaker.state()
-        expires_at = client.tokens.expires_at()
-        token_expires = datetime.fromtimestamp(expires_at, UTC) if expires_at else None
-    except podero.PoderoConfigError as exc:
-        config_error = str(exc)
-    now = datetime.now(UTC)
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Podero connection health"),
-        "metrics": metrics,
-        "error_percent": metrics["error_rate"] * 100,
-        "breaker": breaker,
-        "token_expires": token_expires,
-        "token_expires_in_s": (token_expires - now).total_seconds() if token_expires else None,
-        "config_error": config_error,
-        "base_url": settings.PODERO_BASE_URL,
-        "org_id": settings.PODERO_ORG_ID,
-        "client_id": settings.PODERO_CLIENT_ID,
-        "budget_rps": settings.PODERO_MAX_RPS,
-        "budget_skipped": budget.skipped_last_hour(),
-    }
-    return TemplateResponse(request, "admin/podero_health.html", context)
-
-
-def _staff_only(view: Any) -> Any:
-    return admin.site.admin_view(view)  # is_active and is_staff, else the admin login
-
-
-_site_get_urls = admin.site.get_urls
-
-
-def _get_urls() -> list[Any]:
-    return [path("podero-health/", _staff_only(podero_health), name="podero_health"), *_site_get_urls()]
-
-
-admin.site.get_urls = _get_urls  # type: ignore[method-assign]
-
-
-# --- Staff sign in where homeowners do ------------------------------------------------------------
-def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-    """The admin's login page, replaced: staff sign in through allauth's login, which limits failed
-    attempts per client address and per account (ACCOUNT_RATE_LIMITS["login_failed"]), so the admin is
-    no brute-force side door. A signed-in person without staff rights is told so instead of looping."""
-    from django.shortcuts import redirect
-    from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        next_url = reverse("admin:index")
-    if request.user.is_authenticated:
-        if request.user.is_active and request.user.is_staff:
-            return redirect(next_url)
-        return TemplateResponse(request, "admin/not_staff.html", {"title": _("No access")}, status=403)
-    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
-
-
-admin.site.login = admin_login  # type: ignore[method-assign]
