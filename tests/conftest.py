@@ -147,3 +147,16 @@ def sim(live_server, settings):
 def demo_homeowner(sim):
     """The demo homeowner linked to the simulator's demo Podero user."""
     return _make_homeowner("demo@example.com", sim.user_id, sim.org_id)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (modules with their own `browser` fixture keep theirs)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

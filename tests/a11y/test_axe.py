@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import sign_in
 from tests.conftest import PASSWORD
-from tests.dashboard.test_browser_dashboard import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,16 +21,10 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(scope="module", autouse=True)
+def _axe_installed() -> None:
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `make test` (it runs `npm ci`) or `npm ci`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _violations(page) -> list[str]:
@@ -41,14 +35,6 @@ def _violations(page) -> list[str]:
         targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:3])
         out.append(f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s): {targets}")
     return out
-
-
-def _login(page, base: str, email: str, password: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _check(page, base: str, paths: list[str], label: str, shots: str) -> list[str]:
@@ -83,7 +69,7 @@ def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeown
 
     homeowner = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
     page = homeowner.new_page()
-    _login(page, base, "demo@example.com", PASSWORD)
+    sign_in(page, base)
     problems += _check(page, base, [
         "/", f"/devices/heat-pump/{hp}/", f"/devices/electric-vehicle/{ev}/", f"/devices/inverter/{iv}/",
         f"/devices/electric-vehicle/{ev}/schedule", f"/devices/electric-vehicle/{ev}/sessions/",
@@ -94,7 +80,7 @@ def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeown
 
     support = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
     page = support.new_page()
-    _login(page, base, staff.email, PASSWORD)
+    sign_in(page, base, staff.email)
     problems += _check(page, base, ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{demo_homeowner.pk}/change/",
                                     "/admin/devices/auditentry/", "/admin/podero-health/"], "staff", shots)
     support.close()

@@ -11,7 +11,6 @@ import pytest
 
 from dashboard.branding import Brand
 from tests.conftest import PASSWORD
-from tests.dashboard.test_browser_dashboard import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +27,6 @@ BRANDS = {
 def rgb(hex_color: str) -> str:
     value = hex_color.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(value[i:i + 2], 16) for i in (0, 2, 4)))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("key", list(BRANDS))

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.dashboard.test_browser_dashboard import CHROMIUM_ARGS
+from tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,16 +43,6 @@ OVERFLOW_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.parametrize(("scheme", "at"), [
     ("light", "2026-12-03T19:40:00+00:00"),  # winter evening: the battery discharges, the grid imports
     ("dark", "2026-06-21T10:30:00+00:00"),  # summer noon: solar high, the battery charges, the grid exports
@@ -67,11 +56,7 @@ def test_no_text_leaves_its_card(browser, live_server, sim, demo_homeowner, sche
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", color_scheme=scheme)
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("input[name=login]", "demo@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        sign_in(page, live_server.url)
         page.wait_for_selector(".card--inverter .flow__svg")
         flow = page.locator(".card--inverter .flow__svg").text_content()
         assert ("discharging" in flow) if scheme == "light" else ("exporting" in flow), flow
@@ -96,11 +81,7 @@ def test_focus_scroll_and_open_panels_survive_the_refresh(browser, live_server, 
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("input[name=login]", "demo@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        sign_in(page, live_server.url)
         summary = page.locator(f"#device-{sim.ev_id} details[data-keep-open] > summary").first
         summary.scroll_into_view_if_needed()
         summary.click()  # opens "Change plan" and focuses its summary

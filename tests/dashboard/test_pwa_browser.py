@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.dashboard.test_browser_dashboard import CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +25,7 @@ def context(tmp_path, live_server):
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
             viewport={"width": 390, "height": 844}, locale="en-GB")
         yield context
         context.close()
@@ -43,11 +42,7 @@ def test_installable_and_offline_until_logout(live_server, sim, demo_homeowner, 
     out = ROOT / "artifacts"
     out.mkdir(exist_ok=True)
     try:
-        page.goto(base + "/accounts/login/")
-        page.fill("input[name=login]", "demo@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(base + "/")
+        sign_in(page, base)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # now under the worker: it keeps this page
         page.wait_for_function("navigator.serviceWorker.controller !== null")
