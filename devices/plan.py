@@ -60,8 +60,9 @@ class Forecast:
             return value.astimezone(tz).strftime("%H:%M") if value is not None else "—"
 
         target = f"{self.target} %"
+        # The plan line above it already says "80 % by 07:00": on track (or unknown) need not say it again.
         if self.status is Confidence.ON_TRACK:
-            return _("On track: %(target)s by %(deadline)s.") % {"target": target, "deadline": hm(self.deadline)}
+            return _("On track.")
         if self.status is Confidence.AT_RISK:
             late = _duration(self.minutes_late)
             return _("At risk: at %(power)s kW the car reaches %(target)s about %(late)s after %(deadline)s.") % {
@@ -73,8 +74,8 @@ class Forecast:
             if self.unplugged_at is not None:
                 text += " — " + _("unplugged at %(time)s") % {"time": hm(self.unplugged_at)}
             return text + "."
-        return _("Can't tell yet whether the car will reach %(target)s by %(deadline)s: its battery size or "
-                 "charging power is not known.") % {"target": target, "deadline": hm(self.deadline)}
+        return _("Can't tell yet whether the car will be ready in time: its battery size or charging power "
+                 "is not known.")
 
     @property
     def helps(self) -> str | None:
