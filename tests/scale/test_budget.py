@@ -25,8 +25,11 @@ def upstream(settings):
         budget.reset()
 
 
-def calls_in_any_second(times: list[float]) -> int:
-    return max((sum(1 for u in times if t <= u < t + 1.0) for t in times), default=0)
+def calls_in_any_second(times: list[float], window: float = 0.75) -> int:
+    """Most arrivals in any `window` seconds. The budget admits at most N per second; arrivals at the fake
+    server lag their admission by a few (on a busy machine: tens of) milliseconds, so a window a little
+    under a second is what the budget guarantees at arrival too. Without it, all 12 arrive within 0.1 s."""
+    return max((sum(1 for u in times if t <= u < t + window) for t in times), default=0)
 
 
 def lists() -> list:
