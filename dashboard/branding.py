@@ -89,10 +89,6 @@ class Brand:
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @property
-    def is_default(self) -> bool:
-        return self.name == DEFAULT_NAME and not self.logo_url
-
-    @property
     def custom_colors(self) -> bool:
         return (self.primary, self.accent) != (DEFAULT_PRIMARY, DEFAULT_ACCENT)
 

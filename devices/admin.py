@@ -92,8 +92,21 @@ class AuditChangeList(ChangeList):
             entry.device_name = names.get(entry.device_id, "")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the product only (the audit log, timed resumes): staff look, nobody edits."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "homeowner", "who", "what", "device", "result")
     list_filter = ("outcome", DeviceKindFilter, ActionFilter, ("user", admin.RelatedOnlyFieldListFilter),
                    "created_at")
@@ -132,15 +145,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return AuditChangeList
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     # --- CSV export for a date range ---------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
@@ -184,7 +188,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScheduledResume)
-class ScheduledResumeAdmin(admin.ModelAdmin):
+class ScheduledResumeAdmin(ReadOnlyAdmin):
     """"Pause until…": when each pause ends, whether our resume happened, and why a retry is pending."""
 
     list_display = ("resume_at", "user", "device_kind", "device_id", "status", "attempts", "next_attempt_at",
@@ -197,11 +201,3 @@ class ScheduledResumeAdmin(admin.ModelAdmin):
               "next_attempt_at", "last_error", "created_at", "finished_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

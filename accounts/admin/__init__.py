@@ -10,7 +10,7 @@ registers them all.
 
 from __future__ import annotations
 
-from .common import AUDIT_ROWS, PARTNER_NAME, REFRESH_PERM  # noqa: F401
+from . import common  # noqa: F401 - the site's header and settings first
 from .homeowners import HomeownerAdmin  # noqa: F401
 from .site import admin_login, podero_health  # noqa: F401
 from .staff import StaffAdmin  # noqa: F401

@@ -13,7 +13,7 @@ log = logging.getLogger("accounts.admin")
 REFRESH_PERM = "accounts.refresh_devices"
 AUDIT_ROWS = 20
 
-PARTNER_NAME = getattr(settings, "PARTNER_NAME", "Home energy")
+PARTNER_NAME = settings.PARTNER.name
 admin.site.site_header = _("%(partner)s · partner support") % {"partner": PARTNER_NAME}
 admin.site.site_title = _("%(partner)s support") % {"partner": PARTNER_NAME}
 admin.site.index_title = _("Support desk")
