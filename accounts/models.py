@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
@@ -36,6 +37,10 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     timezone = models.CharField(
         max_length=64, default="Europe/Vienna", help_text="IANA name; the default for charge schedules."
+    )
+    language = models.CharField(
+        max_length=8, blank=True, default="", choices=settings.LANGUAGES,
+        help_text="Empty: the browser's language (Accept-Language).",
     )
     notify_attention = models.BooleanField(
         "email me when a device needs attention", default=True

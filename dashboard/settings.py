@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.pwa.ClearOnLogoutMiddleware",
 ]
@@ -187,6 +188,13 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "Europe/Vienna"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date/number formats per language (dashboard/formats/<lang>/formats.py), over Django's.
+FORMAT_MODULE_PATH = ["dashboard.formats"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
 # --- Static files (whitenoise: compressed, cache-busted names) --------------------------------

@@ -99,6 +99,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("accounts:settings", HOMEOWNER, BOTH,
              data={"timezone": "Europe/Vienna", "notify_attention": "on"}),
     Endpoint("favicon", ANYONE, GET),
+    Endpoint("accounts:language", ANYONE, POST, data={"language": "de", "next": "/"}),
     # --- The household (the owner invites and removes people; the invitee accepts)
     Endpoint("accounts:household-invite", HOMEOWNER, POST, data={"email": "new@example.com", "role": "viewer"}),
     Endpoint("accounts:household-remove", HOMEOWNER, POST, lambda w: {"member_id": w.member_pk}),

@@ -70,7 +70,7 @@ def test_dashboard_in_the_browser(browser, live_server, sim, demo_homeowner, siz
         response = answer.value
         assert response.status == 200
         assert response.request.headers.get("hx-request") == "true"
-        page.wait_for_function("document.querySelector('#device-cards .card') !== null")
+        page.wait_for_selector("#device-cards .card")
         assert page.evaluate("window.__notReloaded === true")
         assert page.url == live_server.url + "/"  # htmx did not navigate to ?refresh=1
         assert page.locator(".card--inverter").first.is_visible()

@@ -83,7 +83,7 @@ def test_history_with_javascript(browser, live_server, sim, demo_homeowner, froz
         with page.expect_response(lambda r: "date=2026-03-29" in r.url) as answer:
             page.click(".range-nav__prev")
         assert answer.value.request.headers.get("hx-request") == "true"
-        page.wait_for_function("document.querySelector('#history-title').textContent.includes('Sunday')")
+        page.locator("#history-title", has_text="Sunday").wait_for()
         assert "date=2026-03-29" in page.url  # the address follows the range
         assert page.evaluate("window.__notReloaded === true")
         assert page.locator(".history__dst").is_visible()  # the 23-hour day says so
@@ -97,7 +97,7 @@ def test_history_with_javascript(browser, live_server, sim, demo_homeowner, froz
         page.check("#range-kind-week")
         with page.expect_response(lambda r: "range=week" in r.url):
             page.click("#range-show")
-        page.wait_for_function("document.querySelector('#history-title').textContent.includes('Week of')")
+        page.locator("#history-title", has_text="Week of").wait_for()
         assert page.evaluate("window.__notReloaded === true")
 
         # A chart's numbers as CSV.

@@ -45,7 +45,8 @@ def test_installable_and_offline_until_logout(live_server, sim, demo_homeowner, 
         sign_in(page, base)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # now under the worker: it keeps this page
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.evaluate("navigator.serviceWorker.ready")  # resolves once the worker is active
+        assert page.evaluate("navigator.serviceWorker.controller !== null")  # the reload is under it
         page.wait_for_selector(".card")
 
         cdp = context.new_cdp_session(page)
