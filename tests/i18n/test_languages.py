@@ -54,3 +54,19 @@ def test_a_signed_in_persons_choice_is_saved_and_wins_everywhere(client, homeown
     homeowner.save()
     assert _lang(client.get("/", headers={"accept-language": "en"})) == "en"
     assert _lang(client.get("/", headers={"accept-language": "de"})) == "de"
+
+
+def test_a_language_picked_before_signing_in_is_kept_by_the_account(client, homeowner):
+    from tests.conftest import PASSWORD
+
+    client.post("/settings/language", {"language": "de", "next": LOGIN})
+    client.post(LOGIN, {"login": homeowner.email, "password": PASSWORD})
+    homeowner.refresh_from_db()
+    assert homeowner.language == "de"
+    homeowner.language = "en"  # a saved choice is not overwritten by a cookie at the next login
+    homeowner.save()
+    client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    client.post(LOGIN, {"login": homeowner.email, "password": PASSWORD})
+    homeowner.refresh_from_db()
+    assert homeowner.language == "en"
