@@ -23,9 +23,11 @@ from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
-DEFAULT_NAME = gettext_noop("Home energy")  # the neutral product name: translated, unlike a partner's own
+# The neutral product name; translated (Brand.localized) unlike a partner's own. No gettext call here:
+# settings import this module, and gettext would read the settings being made.
+DEFAULT_NAME = "Home energy"
 DEFAULT_PRIMARY = "#0b6b4d"
 DEFAULT_ACCENT = "#0b6b4d"
 WHITE = "#ffffff"
@@ -94,7 +96,7 @@ class Brand:
         """The brand for the active language: our neutral default name is translated, a partner's is not."""
         if self.name != DEFAULT_NAME:
             return self
-        return replace(self, name=gettext(DEFAULT_NAME))
+        return replace(self, name=gettext("Home energy"))  # DEFAULT_NAME, as makemessages sees it
 
     @property
     def custom_colors(self) -> bool:
