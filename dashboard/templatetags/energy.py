@@ -362,7 +362,7 @@ def _rows(parts: list[Part]) -> list[BarRow]:
         raw.append((label, total, [(n, t, v / days) for n, t, v in known]))
     peak = max((sum(v for _, _, v in segs) for _, _, segs in raw), default=0.0) or 1.0
     rows = []
-    for (label, total, segs), (_, _, days) in zip(raw, PERIODS, strict=True):
+    for (label, total, segs), (_key, _label, days) in zip(raw, PERIODS, strict=True):
         x = 0.0
         segments = []
         for name, tone, per_day in segs:
