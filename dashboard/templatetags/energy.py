@@ -126,11 +126,11 @@ def ago(value: Any) -> str:
     if seconds < 5:
         return _("just now")
     if seconds < 60:
-        return _("%(n)s\u00a0s ago") % {"n": int(seconds)}
+        return _("%(time)s ago") % {"time": f"{int(seconds)}\u00a0s"}
     if seconds < 3600:
-        return _("%(n)s\u00a0min ago") % {"n": int(seconds // 60)}
+        return _("%(time)s ago") % {"time": f"{int(seconds // 60)}\u00a0min"}
     if seconds < 48 * 3600:
-        return _("%(n)s\u00a0h ago") % {"n": int(seconds // 3600)}
+        return _("%(time)s ago") % {"time": f"{int(seconds // 3600)}\u00a0h"}
     days = int(seconds // 86400)
     return ngettext("%(n)s day ago", "%(n)s days ago", days) % {"n": days}
 
