@@ -82,7 +82,10 @@ class HeatPump(Device):
         if all(value is None for _name, value in flags):
             return None
         enabled = [_(name) for name, value in flags if value]
-        return " & ".join(enabled).capitalize() if enabled else _("Standby")
+        if not enabled:
+            return _("Standby")
+        text = " & ".join(enabled)
+        return text[:1].upper() + text[1:]  # not str.capitalize(): German nouns keep their capitals
 
 
 _HP_FIELDS = {
