@@ -21,6 +21,9 @@ HP_MODE_LABELS = {"min": pgettext_lazy("heat pump mode", "Min"), "low": pgettext
                   "mid": pgettext_lazy("heat pump mode", "Comfort"), "max": pgettext_lazy("heat pump mode", "Boost")}
 HP_MODE_MEANING = {"min": gettext_noop("the lowest setting"), "low": gettext_noop("saving energy"),
                    "mid": gettext_noop("normal comfort"), "max": gettext_noop("the highest setting")}
+HP_LEGACY_MODES = {"heating": gettext_noop("Heating"), "cooling": gettext_noop("Cooling"),
+                   "hot water": gettext_noop("Hot water"), "dhw": gettext_noop("Hot water"),
+                   "standby": gettext_noop("Standby"), "off": gettext_noop("Off"), "auto": gettext_noop("Automatic")}
 HP_FUNCTIONS = (("is_space_heating_enabled", gettext_noop("heating")),
                 ("is_hot_water_heating_enabled", gettext_noop("hot water")),
                 ("is_space_cooling_enabled", gettext_noop("cooling")), ("is_pool_heating_enabled", gettext_noop("pool")))
@@ -77,7 +80,8 @@ class HeatPump(Device):
     def operating_mode_label(self) -> str | None:
         """The legacy `operational_mode` when sent, else what the enabled functions say (new-style payloads)."""
         if self.operational_mode:
-            return self.operational_mode
+            legacy = HP_LEGACY_MODES.get(self.operational_mode.strip().lower().replace("_", " "))
+            return _(legacy) if legacy else self.operational_mode  # a mode we don't know is shown as sent
         flags = [(name, as_bool(self.extra.get(key))) for key, name in HP_FUNCTIONS]
         if all(value is None for _name, value in flags):
             return None
