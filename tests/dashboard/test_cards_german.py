@@ -145,3 +145,13 @@ def test_every_card_msgid_has_german(german):
     assert ours, "the card files have entries in the catalogue"
     empty = [e.msgid for e in ours if not e.translated() or "fuzzy" in e.flags]
     assert empty == []
+
+
+def test_lapsed_login_says_so_in_german_with_a_german_button(client, german_homeowner, fake_podero):
+    hp = payloads.heat_pump(is_authenticated=False, action_needed=True, actions=[], current_state_last_updated_at=_fresh())
+    card = _card(_page(client, german_homeowner, fake_podero, "heat-pumps", hp), hp["id"])
+    reason = re.search(r"Die Anmeldung bei (\w+) ist abgelaufen: Verbinden Sie sie neu, damit Podero dieses Gerät "
+                       r"\(Wärmepumpe\) wieder steuern kann\.", card)
+    assert reason, card
+    assert f"{reason.group(1)} neu verbinden" in card and "(öffnet in einem neuen Tab)" in card
+    assert "login has lapsed" not in card and "Reconnect" not in card and "opens in a new tab" not in card
