@@ -1,7 +1,8 @@
 """The device cards in German: words from the catalogue, decimal commas and 24-hour times from the locale.
 
-The catalogue is compiled from locale/de/LC_MESSAGES/django.po into a temporary LOCALE_PATHS (nothing
-is written into the repository); changing LOCALE_PATHS resets Django's translation caches.
+The catalogue is compiled from locale/de/LC_MESSAGES/django.po into a temporary directory put first in
+LOCALE_PATHS, so these tests never read a stale .mo and write nothing into the repository; changing
+LOCALE_PATHS resets Django's translation caches.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def german(settings, tmp_path):
     target = tmp_path / "de" / "LC_MESSAGES"
     target.mkdir(parents=True)
     polib.pofile(str(source)).save_as_mofile(str(target / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path]
+    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]  # the first path wins
     return tmp_path
 
 
