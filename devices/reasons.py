@@ -48,6 +48,7 @@ def when(at: datetime, now: datetime, tz: tzinfo) -> str:
     else:
         day = formats.date_format(local, "D")  # the weekday, abbreviated in the homeowner's language
     left = at.astimezone(UTC) - now.astimezone(UTC)
+    # Translators: "Sun 18:00 (in 2 days)"; %(day)s is "today", "tomorrow" or a short weekday.
     return _("%(day)s %(time)s (%(in)s)") % {"day": day, "time": hm(local), "in": _in(left, days)}
 
 

@@ -126,6 +126,7 @@ def ago(value: Any) -> str:
     if seconds < 5:
         return _("just now")
     if seconds < 60:
+        # Translators: %(time)s is a number with its unit ("12 s", "5 min", "3 h").
         return _("%(time)s ago") % {"time": f"{int(seconds)}\u00a0s"}
     if seconds < 3600:
         return _("%(time)s ago") % {"time": f"{int(seconds // 60)}\u00a0min"}
@@ -297,8 +298,8 @@ def energy_flow(inverter: Inverter) -> dict[str, Any]:
     description = " ".join([
         _("Solar production %(power)s.") % {"power": watts(inverter.solar_w)},
         _("Your home uses %(power)s.") % {"power": watts(inverter.household_w)},
-        _("%(battery)s.") % {"battery": battery_words(inverter)} if battery else _("No battery."),
-        _("%(grid)s.") % {"grid": grid_words(inverter)},
+        f"{battery_words(inverter)}." if battery else _("No battery."),  # a translated phrase, closed
+        f"{grid_words(inverter)}.",
     ])
     return {
         "device": inverter, "spokes": spokes, "battery": battery, "hub": HUB, "nodes": NODES,
