@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -46,24 +46,24 @@ BOOST_POLL_TIMEOUT_S = 180  # stop polling a boost that has not started after th
 BOOST_SESSION_KEY = "boost-requested:{id}"
 
 PAUSED = {
-    "heat-pumps": _lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
-    "inverters": _lazy("Optimization paused: your inverter and battery follow their own settings until you resume."),
-    "electric-vehicles": _lazy("Smart charging paused: the car charges as soon as it is plugged in until you "
+    "heat-pumps": gettext_lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
+    "inverters": gettext_lazy("Optimization paused: your inverter and battery follow their own settings until you resume."),
+    "electric-vehicles": gettext_lazy("Smart charging paused: the car charges as soon as it is plugged in until you "
                                "resume."),
 }
 RESUMED = {
-    "heat-pumps": _lazy("Optimization resumed: Podero optimizes your heat pump again."),
-    "inverters": _lazy("Optimization resumed: Podero optimizes your solar inverter again."),
-    "electric-vehicles": _lazy("Optimization resumed: Podero optimizes your electric vehicle again."),
+    "heat-pumps": gettext_lazy("Optimization resumed: Podero optimizes your heat pump again."),
+    "inverters": gettext_lazy("Optimization resumed: Podero optimizes your solar inverter again."),
+    "electric-vehicles": gettext_lazy("Optimization resumed: Podero optimizes your electric vehicle again."),
 }
 # Without JavaScript these come back as a message; with htmx the card's own sentence says it (one state,
 # one sentence: devices/boost.py), so a successful Charge now adds no notice beside it.
-BOOST_STARTING = _lazy("Charge now requested: starting… (usually under a minute).")
-BOOST_ARMED = _lazy("Will charge at full power as soon as you plug in.")
-BOOST_CANCELLED = _lazy("Charging at full power at the next plug-in is cancelled.")
-BOOST_STILL_STARTING = _lazy("Podero is still starting the charge. We keep checking for 3 more minutes.")
-FIX_FIELDS = _lazy("Please correct the highlighted fields. Nothing was changed.")
-TOO_MANY = _lazy("Too many changes")
+BOOST_STARTING = gettext_lazy("Charge now requested: starting… (usually under a minute).")
+BOOST_ARMED = gettext_lazy("Will charge at full power as soon as you plug in.")
+BOOST_CANCELLED = gettext_lazy("Charging at full power at the next plug-in is cancelled.")
+BOOST_STILL_STARTING = gettext_lazy("Podero is still starting the charge. We keep checking for 3 more minutes.")
+FIX_FIELDS = gettext_lazy("Please correct the highlighted fields. Nothing was changed.")
+TOO_MANY = gettext_lazy("Too many changes")
 
 
 # --- Shared responses ----------------------------------------------------------------------------
@@ -135,9 +135,9 @@ def _slug(api_kind: str) -> str:
 
 
 CONFIRMED = {
-    "saved": (_lazy("Saved: Podero has applied your change."), messages.SUCCESS),
-    "not_saved": (_lazy("Not saved — nothing changed. Please try again."), messages.ERROR),
-    "gave_up": (_lazy("We still cannot confirm whether your change was saved. Nothing will be sent again; "
+    "saved": (gettext_lazy("Saved: Podero has applied your change."), messages.SUCCESS),
+    "not_saved": (gettext_lazy("Not saved — nothing changed. Please try again."), messages.ERROR),
+    "gave_up": (gettext_lazy("We still cannot confirm whether your change was saved. Nothing will be sent again; "
                       "please look at the device again in a few minutes."), messages.WARNING),
 }
 
@@ -183,8 +183,8 @@ def _invalid(request: HttpRequest, link: Any, kind: str, device_id: UUID, action
         return None
 
 
-UNAVAILABLE = _lazy("Your devices could not be loaded from Podero just now. Please try again in a moment.")
-NOT_LOADED = _lazy("your devices could not be loaded.")
+UNAVAILABLE = gettext_lazy("Your devices could not be loaded from Podero just now. Please try again in a moment.")
+NOT_LOADED = gettext_lazy("your devices could not be loaded.")
 
 
 def _boost_key(device_id: Any) -> str:
@@ -405,7 +405,7 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
 
 
 # --- Reconnect a device (the manufacturer's sign-in) ----------------------------------------------
-RECONNECT_FAILED = _lazy("We could not open the manufacturer's sign-in just now: %(reason)s Please try again in a "
+RECONNECT_FAILED = gettext_lazy("We could not open the manufacturer's sign-in just now: %(reason)s Please try again in a "
                          "moment.")
 
 

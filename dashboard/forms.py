@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dates import WEEKDAYS as DJANGO_WEEKDAYS
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from devices.services import WEEKDAYS, ChargePolicy, DayPlan
 from devices.services.pauses import CHOICES as PAUSE_CHOICES
@@ -23,10 +23,10 @@ WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 WEEKEND = ("sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 PERCENT_ERRORS = {
-    "required": _lazy("Enter a charge level from 0 to 100."),
-    "invalid": _lazy("Enter a whole number from 0 to 100."),
-    "min_value": _lazy("The charge level cannot be below 0 %%."),
-    "max_value": _lazy("The charge level cannot be above 100 %%."),
+    "required": gettext_lazy("Enter a charge level from 0 to 100."),
+    "invalid": gettext_lazy("Enter a whole number from 0 to 100."),
+    "min_value": gettext_lazy("The charge level cannot be below 0 %%."),
+    "max_value": gettext_lazy("The charge level cannot be above 100 %%."),
 }
 
 
@@ -60,7 +60,7 @@ class HHMMField(forms.Field):
     """A "HH:MM" time of day (00:00–23:59). Renders as <input type="time">; the server is strict all the same."""
 
     widget = ClockInput(format="%H:%M")
-    default_error_messages = {"required": _lazy("Enter a time, such as 07:00.")}
+    default_error_messages = {"required": gettext_lazy("Enter a time, such as 07:00.")}
 
     def to_python(self, value: Any) -> time | None:
         if isinstance(value, time):
@@ -88,13 +88,13 @@ def timezone_choices() -> list[tuple[str, str]]:
 class OptimizationForm(forms.Form):
     """Pause (until one of PAUSE_CHOICES; none given = until resumed) or resume."""
 
-    active = forms.TypedChoiceField(choices=[("1", _lazy("resume")), ("0", _lazy("pause"))], coerce=lambda v: v == "1",
-                                    error_messages={"required": _lazy("Choose pause or resume."),
-                                                    "invalid_choice": _lazy("Choose pause or resume.")})
+    active = forms.TypedChoiceField(choices=[("1", gettext_lazy("resume")), ("0", gettext_lazy("pause"))], coerce=lambda v: v == "1",
+                                    error_messages={"required": gettext_lazy("Choose pause or resume."),
+                                                    "invalid_choice": gettext_lazy("Choose pause or resume.")})
     until = forms.ChoiceField(required=False, choices=[(c, c) for c in PAUSE_CHOICES],
-                              error_messages={"invalid_choice": _lazy("Choose how long to pause.")})
+                              error_messages={"invalid_choice": gettext_lazy("Choose how long to pause.")})
     at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                             error_messages={"invalid": _lazy("Enter a date and time, such as 2026-12-06 18:00.")})
+                             error_messages={"invalid": gettext_lazy("Enter a date and time, such as 2026-12-06 18:00.")})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -106,11 +106,11 @@ class OptimizationForm(forms.Form):
 class ChargeDeadlineForm(forms.Form):
     """The daily "ready by" policy on the EV: a minimum level and a time, or off."""
 
-    enabled = forms.TypedChoiceField(choices=[("1", _lazy("on")), ("0", _lazy("off"))], coerce=lambda v: v == "1",
+    enabled = forms.TypedChoiceField(choices=[("1", gettext_lazy("on")), ("0", gettext_lazy("off"))], coerce=lambda v: v == "1",
                                      initial="1", widget=forms.HiddenInput,
-                                     error_messages={"required": _lazy("Choose on or off.")})
-    minimum_charge_limit = percent_field(_lazy("Charge to at least (%)"))
-    charge_deadline_at = HHMMField(label=_lazy("Ready by"))
+                                     error_messages={"required": gettext_lazy("Choose on or off.")})
+    minimum_charge_limit = percent_field(gettext_lazy("Charge to at least (%)"))
+    charge_deadline_at = HHMMField(label=gettext_lazy("Ready by"))
 
     API_FIELDS = {"minimum_charge_limit": "minimum_charge_limit", "charge_deadline_at": "charge_deadline_at"}
 
@@ -140,9 +140,9 @@ class ChargeDeadlineForm(forms.Form):
 class WeeklyScheduleForm(forms.Form):
     """One row per weekday (target % and ready-by time) and the time zone of the times."""
 
-    timezone = forms.ChoiceField(label=_lazy("Time zone"), choices=timezone_choices,
-                                 error_messages={"required": _lazy("Choose a time zone."),
-                                                 "invalid_choice": _lazy("Choose a time zone from the list.")})
+    timezone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=timezone_choices,
+                                 error_messages={"required": gettext_lazy("Choose a time zone."),
+                                                 "invalid_choice": gettext_lazy("Choose a time zone from the list.")})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

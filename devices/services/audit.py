@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.core.cache import cache
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from ..models import AuditEntry
 from .errors import LinkLike
@@ -33,11 +33,11 @@ A_DEVICE_REMOVE = "device_remove"
 A_VIEW_AS = "view_as_homeowner"  # partner staff opened the read-only "view as homeowner" page
 
 # Lazy: translated when used, in the language of the request they answer. `NOT_SAVED.format(reason=…)`.
-NOT_SAVED = _lazy("Your change was not saved: {reason} Please try again.")
+NOT_SAVED = gettext_lazy("Your change was not saved: {reason} Please try again.")
 CONFLICT_MESSAGES = {
-    "already_charging": _lazy("Already charging or full — nothing to do."),
-    "fully_charged": _lazy("Already charging or full — nothing to do."),
-    "no_active_session": _lazy("The car has no active charging session — check that it is plugged in and "
+    "already_charging": gettext_lazy("Already charging or full — nothing to do."),
+    "fully_charged": gettext_lazy("Already charging or full — nothing to do."),
+    "no_active_session": gettext_lazy("The car has no active charging session — check that it is plugged in and "
                                "connected."),
 }
 
@@ -83,16 +83,16 @@ class WriteUnknown(WriteError):
 
 # One sentence per kind of device (German needs the noun's gender): `UNCHANGED.get(kind, UNCHANGED[""])`.
 UNCHANGED = {
-    "heat-pumps": _lazy("Not saved — nothing changed: Podero did not answer in time, and your heat pump still "
+    "heat-pumps": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your heat pump still "
                         "shows the previous setting. Please try again."),
-    "inverters": _lazy("Not saved — nothing changed: Podero did not answer in time, and your solar inverter still "
+    "inverters": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your solar inverter still "
                        "shows the previous setting. Please try again."),
-    "electric-vehicles": _lazy("Not saved — nothing changed: Podero did not answer in time, and your electric "
+    "electric-vehicles": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your electric "
                                "vehicle still shows the previous setting. Please try again."),
-    "": _lazy("Not saved — nothing changed: Podero did not answer in time, and your device still shows the "
+    "": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your device still shows the "
               "previous setting. Please try again."),
 }
-CHECKING = _lazy("We could not confirm yet whether your change was saved — checking…")
+CHECKING = gettext_lazy("We could not confirm yet whether your change was saved — checking…")
 
 
 def storable(text: str) -> str:
