@@ -18,12 +18,14 @@ dark surface, so one pair of settings serves both schemes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_NAME = "Home energy"
+from django.utils.translation import gettext, gettext_noop
+
+DEFAULT_NAME = gettext_noop("Home energy")  # the neutral product name: translated, unlike a partner's own
 DEFAULT_PRIMARY = "#0b6b4d"
 DEFAULT_ACCENT = "#0b6b4d"
 WHITE = "#ffffff"
@@ -87,6 +89,12 @@ class Brand:
     imprint_url: str = ""
     privacy_url: str = ""
     problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def localized(self) -> Brand:
+        """The brand for the active language: our neutral default name is translated, a partner's is not."""
+        if self.name != DEFAULT_NAME:
+            return self
+        return replace(self, name=gettext(DEFAULT_NAME))
 
     @property
     def custom_colors(self) -> bool:
@@ -175,7 +183,7 @@ def brand_context(request: Any) -> dict[str, Any]:
     from django.conf import settings
     from django.templatetags.static import static
 
-    brand: Brand = settings.PARTNER
+    brand: Brand = settings.PARTNER.localized()
     logo = brand.logo_url
     if logo.startswith("static:"):
         logo = static(logo.removeprefix("static:"))

@@ -79,6 +79,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -188,7 +189,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "Europe/Vienna"
 USE_I18N = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then our formal ("Sie") wording of the allauth strings a homeowner sees, over allauth's "du".
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-overrides"]
 # Our own date/number formats per language (dashboard/formats/<lang>/formats.py), over Django's.
 FORMAT_MODULE_PATH = ["dashboard.formats"]
 LANGUAGE_COOKIE_NAME = "language"
