@@ -125,7 +125,7 @@ def _unconfirmed(request: HttpRequest, link: Any, kind: str, device_id: UUID, ex
     if request.htmx and device is not None:
         return _card(request, device, notice=exc.message, level="warning", confirm_poll=True)
     return _vary(render(request, "dashboard/controls/message_page.html",
-                        {"title": "Checking your change", "message": exc.message,
+                        {"title": _("Checking your change"), "message": exc.message,
                          "check_url": reverse("dashboard:write-confirm", args=[_slug(kind), device_id])},
                         status=202))
 

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from devices import podero, services
 from devices.services.cache import Ids, fetch_once
+from tests.i18n.test_german_pages import english_in, readable
 
 from .conftest import HTMX
 
@@ -56,6 +57,7 @@ def test_the_deadline_page_is_german_with_a_24_hour_time(german):
     assert "Podero lädt weiterhin in den günstigsten Stunden" in page
     assert re.search(r'<input type="time"[^>]*value="07:00"', page)
     assert "Ready by" not in page and "Save deadline" not in page
+    assert english_in(readable(page)) == []
 
 
 def test_the_deadline_page_follows_accept_language_too(home):
@@ -109,6 +111,7 @@ def test_the_schedule_page_names_the_days_in_german(german):
                   "Die Uhrzeiten oben gelten in dieser Zeitzone.", "Zeitzone"):
         assert words in page
     assert "Monday" not in page and "Save schedule" not in page
+    assert english_in(readable(page)) == []
 
 
 def test_a_refused_schedule_says_why_in_german_and_keeps_every_value(german):
@@ -122,6 +125,7 @@ def test_a_refused_schedule_says_why_in_german_and_keeps_every_value(german):
     for name, value in (("mon_percentage", "77"), ("tue_percentage", "150"), ("sat_deadline", "24:00")):
         assert re.search(rf'name="{name}"[^>]*value="{value}"', page), name
     assert german.writes() == []
+    assert english_in(readable(page)) == []
 
 
 def test_a_schedule_helper_and_a_saved_schedule_speak_german(german):
