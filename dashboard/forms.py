@@ -93,7 +93,7 @@ class OptimizationForm(forms.Form):
                                                     "invalid_choice": gettext_lazy("Choose pause or resume.")})
     until = forms.ChoiceField(required=False, choices=[(c, c) for c in PAUSE_CHOICES],
                               error_messages={"invalid_choice": gettext_lazy("Choose how long to pause.")})
-    at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
                              error_messages={"invalid": gettext_lazy("Enter a date and time, such as 2026-12-06 18:00.")})
 
     def clean(self) -> dict[str, Any]:

@@ -149,6 +149,24 @@ def test_pausing_speaks_german(german):
     assert msgs(response)[-1:] == ["Optimierung fortgesetzt: Podero optimiert Ihre Wärmepumpe wieder."]
 
 
+def test_a_pause_end_typed_the_german_way_is_understood(german):
+    """Where a browser draws datetime-local as a text field, a German types "06.12.2026 18:00"."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from devices.models import ScheduledResume
+
+    at = (timezone.now().astimezone(ZoneInfo("Europe/Vienna")) + timedelta(days=2)).replace(
+        hour=18, minute=0, second=0, microsecond=0)
+    response = german.client.post(url("optimization", "inverter", german.inverter["id"]),
+                                  {"active": "0", "until": "at", "at": at.strftime("%d.%m.%Y %H:%M")})
+    assert response.status_code == 302
+    assert ScheduledResume.objects.get().resume_at == at
+    assert msgs(response)[-1].startswith("Optimierung pausiert bis ")
+
+
 def test_a_failed_write_says_so_in_german(german):
     german.fake.write_error = podero.PoderoServerError(status=503, method="PUT", path="/ev", body=None)
     data = {"enabled": "1", "minimum_charge_limit": "65", "charge_deadline_at": "05:45"}
