@@ -226,3 +226,18 @@ def test_the_reconnect_asks_podero_for_the_homeowners_language(sim, demo_homeown
     if sent == "de":
         page = text(response)
         assert "Neu verbinden" in page and "Weiter zur Anmeldung" in page
+
+
+def test_an_unanswered_write_is_told_in_german(german):
+    """Sent, no answer, and the re-read shows the old setting: "not saved", in German, with the device's gender."""
+    german.client.get(url("home"))  # the device list is cached: the write's ownership check needs no call
+    german.fake.write_error = podero.PoderoWriteTimeout("read timed out")
+    response = german.client.post(url("optimization", "heat-pump", german.hp["id"]), {"active": "0"}, **HTMX)
+    assert ("Nicht gespeichert – es wurde nichts geändert: Podero hat nicht rechtzeitig geantwortet, und Ihre "
+            "Wärmepumpe zeigt noch die bisherige Einstellung. Bitte versuchen Sie es erneut.") in text(response)
+
+
+def test_a_full_car_is_told_in_german(german):
+    german.ev.update({"boost_state": "ongoing", "is_charging": True})
+    response = german.client.post(url("ev-boost", german.ev["id"]), **HTMX)
+    assert "Das Auto lädt bereits oder ist voll – es ist nichts zu tun." in text(response)
