@@ -47,9 +47,10 @@ BOOST_SESSION_KEY = "boost-requested:{id}"
 
 PAUSED = {
     "heat-pumps": gettext_lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
-    "inverters": gettext_lazy("Optimization paused: your inverter and battery follow their own settings until you resume."),
-    "electric-vehicles": gettext_lazy("Smart charging paused: the car charges as soon as it is plugged in until you "
-                               "resume."),
+    "inverters": gettext_lazy("Optimization paused: your inverter and battery follow their own settings until you "
+                              "resume."),
+    "electric-vehicles": gettext_lazy("Smart charging paused: the car charges as soon as it is plugged in until "
+                                      "you resume."),
 }
 RESUMED = {
     "heat-pumps": gettext_lazy("Optimization resumed: Podero optimizes your heat pump again."),
@@ -137,8 +138,8 @@ def _slug(api_kind: str) -> str:
 CONFIRMED = {
     "saved": (gettext_lazy("Saved: Podero has applied your change."), messages.SUCCESS),
     "not_saved": (gettext_lazy("Not saved — nothing changed. Please try again."), messages.ERROR),
-    "gave_up": (gettext_lazy("We still cannot confirm whether your change was saved. Nothing will be sent again; "
-                      "please look at the device again in a few minutes."), messages.WARNING),
+    "gave_up": (gettext_lazy("We still cannot confirm whether your change was saved. Nothing will be sent "
+                             "again; please look at the device again in a few minutes."), messages.WARNING),
 }
 
 
@@ -183,7 +184,8 @@ def _invalid(request: HttpRequest, link: Any, kind: str, device_id: UUID, action
         return None
 
 
-UNAVAILABLE = gettext_lazy("Your devices could not be loaded from Podero just now. Please try again in a moment.")
+UNAVAILABLE = gettext_lazy("Your devices could not be loaded from Podero just now. Please try again in a "
+                           "moment.")
 NOT_LOADED = gettext_lazy("your devices could not be loaded.")
 
 
@@ -405,8 +407,8 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
 
 
 # --- Reconnect a device (the manufacturer's sign-in) ----------------------------------------------
-RECONNECT_FAILED = gettext_lazy("We could not open the manufacturer's sign-in just now: %(reason)s Please try again in a "
-                         "moment.")
+RECONNECT_FAILED = gettext_lazy("We could not open the manufacturer's sign-in just now: %(reason)s Please try "
+                                "again in a moment.")
 
 
 @require_POST

@@ -88,13 +88,16 @@ def timezone_choices() -> list[tuple[str, str]]:
 class OptimizationForm(forms.Form):
     """Pause (until one of PAUSE_CHOICES; none given = until resumed) or resume."""
 
-    active = forms.TypedChoiceField(choices=[("1", gettext_lazy("resume")), ("0", gettext_lazy("pause"))], coerce=lambda v: v == "1",
+    active = forms.TypedChoiceField(choices=[("1", gettext_lazy("resume")), ("0", gettext_lazy("pause"))],
+                                    coerce=lambda v: v == "1",
                                     error_messages={"required": gettext_lazy("Choose pause or resume."),
                                                     "invalid_choice": gettext_lazy("Choose pause or resume.")})
     until = forms.ChoiceField(required=False, choices=[(c, c) for c in PAUSE_CHOICES],
                               error_messages={"invalid_choice": gettext_lazy("Choose how long to pause.")})
+    # "06.12.2026 18:00" too: where a browser draws datetime-local as a text field, a German types that.
     at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
-                             error_messages={"invalid": gettext_lazy("Enter a date and time, such as 2026-12-06 18:00.")})
+                             error_messages={"invalid": gettext_lazy("Enter a date and time, such as "
+                                                                     "2026-12-06 18:00.")})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -106,8 +109,8 @@ class OptimizationForm(forms.Form):
 class ChargeDeadlineForm(forms.Form):
     """The daily "ready by" policy on the EV: a minimum level and a time, or off."""
 
-    enabled = forms.TypedChoiceField(choices=[("1", gettext_lazy("on")), ("0", gettext_lazy("off"))], coerce=lambda v: v == "1",
-                                     initial="1", widget=forms.HiddenInput,
+    enabled = forms.TypedChoiceField(choices=[("1", gettext_lazy("on")), ("0", gettext_lazy("off"))],
+                                     coerce=lambda v: v == "1", initial="1", widget=forms.HiddenInput,
                                      error_messages={"required": gettext_lazy("Choose on or off.")})
     minimum_charge_limit = percent_field(gettext_lazy("Charge to at least (%)"))
     charge_deadline_at = HHMMField(label=gettext_lazy("Ready by"))
@@ -142,7 +145,8 @@ class WeeklyScheduleForm(forms.Form):
 
     timezone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=timezone_choices,
                                  error_messages={"required": gettext_lazy("Choose a time zone."),
-                                                 "invalid_choice": gettext_lazy("Choose a time zone from the list.")})
+                                                 "invalid_choice": gettext_lazy("Choose a time zone from the "
+                                                                                "list.")})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -37,8 +37,8 @@ NOT_SAVED = gettext_lazy("Your change was not saved: {reason} Please try again."
 CONFLICT_MESSAGES = {
     "already_charging": gettext_lazy("Already charging or full — nothing to do."),
     "fully_charged": gettext_lazy("Already charging or full — nothing to do."),
-    "no_active_session": gettext_lazy("The car has no active charging session — check that it is plugged in and "
-                               "connected."),
+    "no_active_session": gettext_lazy("The car has no active charging session — check that it is plugged in "
+                                      "and connected."),
 }
 
 
@@ -83,14 +83,14 @@ class WriteUnknown(WriteError):
 
 # One sentence per kind of device (German needs the noun's gender): `UNCHANGED.get(kind, UNCHANGED[""])`.
 UNCHANGED = {
-    "heat-pumps": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your heat pump still "
-                        "shows the previous setting. Please try again."),
-    "inverters": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your solar inverter still "
-                       "shows the previous setting. Please try again."),
-    "electric-vehicles": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your electric "
-                               "vehicle still shows the previous setting. Please try again."),
-    "": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your device still shows the "
-              "previous setting. Please try again."),
+    "heat-pumps": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your heat pump "
+                               "still shows the previous setting. Please try again."),
+    "inverters": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your solar "
+                              "inverter still shows the previous setting. Please try again."),
+    "electric-vehicles": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your "
+                                      "electric vehicle still shows the previous setting. Please try again."),
+    "": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your device still shows "
+                     "the previous setting. Please try again."),
 }
 CHECKING = gettext_lazy("We could not confirm yet whether your change was saved — checking…")
 
