@@ -24,7 +24,6 @@ class FakePodero:
         self.onboardings: dict[str, dict[str, Any]] = {}
         self.expiration_date = "2999-12-31"  # the date sessions get; a past date makes them expired
         self.deleted: list[dict[str, Any]] = []
-        self.languages: list[str | None] = []  # the `language` of each resolve_action call
 
     # -- helpers for tests
     def add(self, user_id: Any, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +176,6 @@ class FakePodero:
 
     def resolve_action(self, *, url: str, success_url: str, cancel_url: str, language: str | None = None) -> str:
         self._check("resolve_action", url.split("?", 1)[0], write=True)
-        self.languages.append(language)
         return "https://manufacturer.example/connect/resolve"
 
     WRITES = frozenset({"update_device", "start_boost", "cancel_boost", "put_charge_policy", "start_auth_session",
