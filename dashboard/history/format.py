@@ -91,7 +91,8 @@ def local_time(at: datetime | None, zone: tzinfo) -> str:
     if at is None:
         return _("unknown")
     local = at.astimezone(zone)
-    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}"
+    return _("%(date)s %(time)s") % {"date": formats.date_format(local, "SHORT_DATE_FORMAT"),
+                                     "time": formats.time_format(local, "TIME_FORMAT")}
 
 
 def duration_text(value: timedelta | None) -> str:
