@@ -59,11 +59,17 @@ def number(value: float | None, places: int = 1) -> str:
     return f"{sign}{whole}{decimal_sep}{fraction}" if fraction else f"{sign}{whole}"
 
 
+def _nbsp(pattern: str) -> str:
+    """A unit never wraps away from its number: the catalogue writes plain spaces (xgettext reads no
+    \\u escapes, and a translator cannot see a no-break space), we make them no-break here."""
+    return pattern.replace(" ", "\u00a0")
+
+
 def money(eur: float | None) -> str:
     """"€ 12.34" (the order comes from the translation: German reads "12,34 €")."""
     if eur is None:
         return "–"
-    text = _("€\u00a0%(amount)s") % {"amount": number(abs(eur), 2)}
+    text = _nbsp(_("€ %(amount)s")) % {"amount": number(abs(eur), 2)}
     return f"−{text}" if eur < 0 and round(abs(eur), 2) > 0 else text
 
 
@@ -101,8 +107,8 @@ def duration_text(value: timedelta | None) -> str:
     minutes = int(round(value.total_seconds() / 60))
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return _("%(m)d\u00a0min") % {"m": rest}
-    return _("%(h)d\u00a0h %(m)02d\u00a0min") % {"h": hours, "m": rest}
+        return _nbsp(_("%(m)d min")) % {"m": rest}
+    return _nbsp(_("%(h)d h %(m)02d min")) % {"h": hours, "m": rest}
 
 
 def _add_months(day: date, months: int) -> date:
