@@ -91,6 +91,7 @@ def offline(request: HttpRequest) -> HttpResponse:
     personal: the service worker caches it for everyone who uses this browser."""
     response = render(request, "pwa/offline.html", {"brand": settings.PARTNER})
     response["Cache-Control"] = "public, max-age=3600"
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])  # in the person's language, like the manifest
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -59,10 +60,13 @@ def number(value: float | None, places: int = 1) -> str:
     return f"{sign}{whole}{decimal_sep}{fraction}" if fraction else f"{sign}{whole}"
 
 
+_AFTER_NUMBER = re.compile(r"(%\(\w+\)\w+) ")
+
+
 def _nbsp(pattern: str) -> str:
-    """A unit never wraps away from its number: the catalogue writes plain spaces (xgettext reads no
-    \\u escapes, and a translator cannot see a no-break space), we make them no-break here."""
-    return pattern.replace(" ", "\u00a0")
+    """A unit never wraps away from its number ("12,34 €", "€ 12.34", "5 min"): the catalogue writes plain
+    spaces (xgettext reads no \\u escapes, and a translator cannot see a no-break space), made no-break here."""
+    return _AFTER_NUMBER.sub("\\1\u00a0", pattern).replace("€ ", "€\u00a0")
 
 
 def money(eur: float | None) -> str:

@@ -122,8 +122,9 @@ def test_the_manifest_and_the_offline_page_in_german(client):
     english = json.loads(client.get(reverse("dashboard:manifest"), HTTP_ACCEPT_LANGUAGE="en",
                                     headers={"Cookie": ""}).content)
     assert english["lang"] == "en" and "optimized by Podero" in english["description"]
-    offline = text(client.get(reverse("dashboard:offline")))
-    assert '<html lang="de">' in offline and "Sie sind offline" in offline
+    offline = client.get(reverse("dashboard:offline"))
+    assert '<html lang="de">' in text(offline) and "Sie sind offline" in text(offline)
+    assert {"accept-language", "cookie"} <= {v.strip().lower() for v in offline["Vary"].split(",")}
 
 
 def test_not_connected_yet_in_german(client, django_user_model):
