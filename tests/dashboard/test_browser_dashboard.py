@@ -46,7 +46,7 @@ def test_dashboard_in_the_browser(browser, live_server, sim, demo_homeowner, siz
         page.goto(live_server.url + "/accounts/login/")
         page.fill("input[name=login]", "demo@example.com")
         page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + "/")
 
         cards = page.locator("#device-cards")
@@ -95,7 +95,7 @@ def test_the_refresh_does_not_wipe_a_half_typed_form(browser, live_server, sim, 
         page.goto(live_server.url + "/accounts/login/")
         page.fill("input[name=login]", "demo@example.com")
         page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_url(live_server.url + "/")
         card = page.locator(f"#device-{sim.ev_id}")
         card.locator("details.controls__details summary").first.click()

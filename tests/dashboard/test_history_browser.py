@@ -61,7 +61,7 @@ def _login(context, base: str):
     page.goto(base + "/accounts/login/")
     page.fill("input[name=login]", "demo@example.com")
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(base + "/")
     return page, problems
 
