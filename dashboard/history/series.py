@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from devices.schemas import TimeSeries
 
@@ -66,7 +66,8 @@ def _specs(kind: str, rng: HistoryRange) -> list[tuple[str, Any, list[tuple[str,
         ])]
     if kind == "electric-vehicles":
         return [("battery", gettext_lazy("Battery level and charging"), [
-            ("main", [Series("is_charging", "bands", "series--charging", gettext_lazy("Charging"), "h", 1, 1,
+            ("main", [Series("is_charging", "bands", "series--charging",
+                             pgettext_lazy("chart series: when the car charged", "Charging"), "h", 1, 1,
                              "charging_hours"),
                       Series("battery_level", "line", "series--battery", gettext_lazy("Battery level"), "%", 1, 0,
                              "battery_percent")]),
