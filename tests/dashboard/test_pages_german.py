@@ -161,3 +161,15 @@ def test_english_stays_english(client, fake_podero, homeowner):
     client.post(reverse("dashboard:device-add"), HTTP_ACCEPT_LANGUAGE="en")
     (session,) = fake_podero.onboardings.values()
     assert session["_body"]["language"] == "en"
+
+
+def test_a_share_that_rounds_to_nothing_is_not_shown():
+    from django.utils import translation
+
+    from dashboard import history
+
+    with translation.override("de"):
+        assert history.saved_words(history.Saved(0.03, 0.2)).replace("\u00a0", " ") == "0,03 €"
+        assert history.saved_words(history.Saved(1.2, 18.4)).replace("\u00a0", " ") == "1,20 € (18 %)"
+    with translation.override("en"):
+        assert history.saved_words(history.Saved(1.2, 18.4)).replace("\u00a0", " ") == "€ 1.20 (18 %)"
