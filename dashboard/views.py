@@ -73,7 +73,7 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
     if "reconnected" in request.GET and not request.htmx:
         # The manufacturer's sign-in sent the homeowner back: what we cached before it is out of date.
         services.invalidate(link=link)
-        messages.success(request, "Welcome back. Podero is checking the connection to your device now.")
+        messages.success(request, _("Welcome back. Podero is checking the connection to your device now."))
     overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1")
     services.dashboard_seen(link=link)
     # The home's energy flow (inverters) first, like an energy dashboard; then heat pumps and cars.
