@@ -288,6 +288,15 @@ class Inverter(Device):
         return bool(self.is_battery_connected) or self.battery_level is not None
 
     @property
+    def self_use_pct(self) -> float | None:
+        """Self-consumption now: the share of the solar power used in the home (its battery included),
+        i.e. not exported. None without solar, or when the grid flow is unknown."""
+        if not self.solar_w or self.solar_w <= 0 or self.grid_w is None:
+            return None
+        exported = min(max(self.grid_w, 0.0), self.solar_w)
+        return 100.0 * (self.solar_w - exported) / self.solar_w
+
+    @property
     def battery_flow(self) -> Flow:
         """Sign convention (fact sheet §3.4, new): + discharging, − charging."""
         return Flow.of(self.battery_w, positive=Flow.DISCHARGING, negative=Flow.CHARGING)

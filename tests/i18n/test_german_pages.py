@@ -79,7 +79,7 @@ def test_homeowner_pages_are_german(german, sim, demo_homeowner):
     ev = f"/devices/electric-vehicle/{sim.ev_id}/"
     pages = ["/", "/?refresh=1", ev, f"{ev}?load=1", f"{ev}schedule", f"{ev}deadline",
              f"/devices/heat-pump/{sim.heat_pump_id}/?load=1", f"/devices/inverter/{sim.inverter_id}/?load=1",
-             "/savings/", f"{ev}sessions/", "/settings/", "/devices/add", "/offline/"]
+             "/savings/", f"{ev}sessions/", "/settings/", "/offline/"]
     seen = {}
     for url in pages:
         response = german.get(url)
