@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -20,7 +21,10 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        try:
+            chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        except DatabaseError:  # sessions unreadable (database down): the page decides; /healthz says so
+            chosen = ""
         if chosen in self.known and chosen != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
