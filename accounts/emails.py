@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.html import escape, urlize
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +38,7 @@ BUTTONS = {
     "accounts/email/attention": _("Open my dashboard"),
 }
 _URL_ONLY = re.compile(r"^https?://\S+$")
+_URL = re.compile(r"https?://[^\s<>\"]+")
 
 
 def email_language(user: Any = None, *, request: Any = None) -> str:
@@ -75,6 +76,18 @@ class BrandedEmail(EmailMultiAlternatives):
         return msg
 
 
+def _linked(line: str, link_style: str) -> str:
+    """One line of text as HTML, its http(s) links clickable (punctuation after a link stays text)."""
+    out, last = [], 0
+    for match in _URL.finditer(line):
+        url = match.group(0).rstrip(".,;:!?)»“”\"'")
+        out.append(escape(line[last:match.start()]))
+        out.append(f'<a {link_style} href="{escape(url)}">{escape(url)}</a>')
+        last = match.start() + len(url)
+    out.append(escape(line[last:]))
+    return "".join(out)
+
+
 def _html_from_text(text: str, *, button: str, brand: Any) -> SafeString:
     """The text part as HTML paragraphs: links clickable in the partner's colour, a paragraph that is
     only a link as a button (with the link below it, for mail clients that hide buttons)."""
@@ -91,8 +104,7 @@ def _html_from_text(text: str, *, button: str, brand: Any) -> SafeString:
                 f'<p style="margin:0 0 16px;font-size:13px;color:#555555"><a href="{url}" {link_style}>{url}</a></p>'
             )
             continue
-        html = urlize(paragraph, autoescape=True).replace("<a href=", f"<a {link_style} href=")
-        html = "<br>\n".join(html.splitlines())
+        html = "<br>\n".join(_linked(line, link_style) for line in paragraph.splitlines())
         blocks.append(f'<p style="margin:0 0 16px">{html}</p>')
     return mark_safe("\n".join(blocks))  # noqa: S308 - every piece of text is escaped above
 
