@@ -66,7 +66,6 @@ def household(fake_podero, homeowner, other_homeowner) -> Household:
 def german_catalogue(settings, tmp_path) -> None:
     """The committed German .po, compiled into a temporary locale folder (no .mo is committed)."""
     import polib
-
     from django.conf import settings as django_settings
 
     source = django_settings.BASE_DIR / "locale" / "de" / "LC_MESSAGES" / "django.po"

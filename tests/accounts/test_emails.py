@@ -93,6 +93,9 @@ def test_signup_confirmation_is_in_the_browser_language_and_signs_in(client, db,
                            {"email": "neu@example.com", "password1": PASSWORD, "password2": PASSWORD},
                            headers={"accept-language": "de"})
     assert response.status_code == 302
+    from accounts.models import User
+
+    assert User.objects.get(email="neu@example.com").browser_language == "de"  # not signed in yet, but known
     message = mailoutbox[-1]
     assert message.subject.startswith("Stadtwerke Beispiel: ") and "Guten Tag," in message.body
     assert "E-Mail-Adresse bestätigen" in _parts(message)["text/html"].get_content()
@@ -107,8 +110,6 @@ def test_signup_confirmation_is_in_the_browser_language_and_signs_in(client, db,
     EmailAddress.objects.filter(email="neu@example.com").update(verified=False)
     assert client.post(path, headers={"accept-language": "de"}).status_code == 302
     assert client.get(reverse("accounts:settings")).status_code == 200  # signed in by the confirmation
-    from accounts.models import User
-
     assert User.objects.get(email="neu@example.com").browser_language == "de"
 
 
