@@ -147,6 +147,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("DJANGO_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # the confirmation link signs the homeowner in
+# One address per account: a new one replaces the old only once its confirmation link is opened.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the old address of an email or password change
 ACCOUNT_SESSION_REMEMBER = None  # ask: "remember me" keeps a phone logged in for SESSION_COOKIE_AGE
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",  # lock an account for 5 minutes after 5 wrong passwords
