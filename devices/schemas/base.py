@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from .parsing import STALE_AFTER, _first, as_bool, as_datetime, as_float, as_int, as_str, as_uuid
 
@@ -59,6 +59,14 @@ class Action:
     def url_shown(self) -> str | None:
         """The link without its query: a cue's resolution link carries a signed secret there."""
         return self.url.split("?", 1)[0] if self.url else None
+
+
+# Podero's documented device_type short names (fact sheet §2), in our words; any other falls back.
+DEVICE_TYPES = {
+    "hp_atw": gettext_noop("Heat pump (air to water)"),
+    "ev": gettext_noop("Electric vehicle"),
+    "inverter": gettext_noop("Solar inverter"),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,7 +124,8 @@ class Device:
     manufacturer: str | None = None
     model: str | None = None
     year: int | None = None
-    type_name: str | None = None
+    type_name: str | None = None  # device_type.long_name, Podero's English ("Heat Pump (Air-to-Water)")
+    type_code: str | None = None  # device_type.short_name ("hp_atw")
     connection_status: Health = Health.UNKNOWN
     monitoring_status: Health = Health.UNKNOWN
     steering_status: Health = Health.UNKNOWN
@@ -141,6 +150,17 @@ class Device:
     def name(self) -> str:
         parts = [p for p in (self.manufacturer, self.model) if p]
         return " ".join(parts) if parts else _(UNKNOWN_NAMES.get(self.noun, UNKNOWN_NAMES["device"]))
+
+    @property
+    def type_label(self) -> str:
+        """The device type in the reader's language: ours for the types we know, Podero's English name
+        only while English is shown, else the kind's noun ("Wärmepumpe")."""
+        known = DEVICE_TYPES.get(self.type_code or "")
+        if known:
+            return _(known)
+        if self.type_name and (get_language() or "en").startswith("en"):
+            return self.type_name
+        return _(self.noun)
 
     # -- freshness
     def state_age(self, now: datetime | None = None) -> timedelta | None:
@@ -243,6 +263,7 @@ def _common(raw: Mapping[str, Any]) -> dict[str, Any]:
         "model": as_str(model.get("model")),
         "year": as_int(model.get("year")),
         "type_name": as_str(dtype.get("long_name")),
+        "type_code": as_str(dtype.get("short_name")),
         "connection_status": Health.parse(raw.get("connection_status")),
         "monitoring_status": Health.parse(raw.get("monitoring_status")),
         "steering_status": Health.parse(raw.get("steering_status")),

@@ -279,7 +279,7 @@ def test_card_header_links_to_detail_and_shows_model(client, homeowner, fake_pod
     hp = payloads.heat_pump()
     card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
     assert f'<a href="/devices/heat-pump/{hp["id"]}/">Nibe S2125-8</a>' in card
-    assert "Heat Pump (Air-to-Water) · 2022" in card
+    assert "Heat pump (air to water) · 2022" in card  # our words for a documented type code
 
 
 def test_last_sync_is_relative_with_the_exact_time_on_hover(client, homeowner, fake_podero):
