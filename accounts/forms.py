@@ -66,6 +66,11 @@ def _city(name: str) -> str:
     return " / ".join(part.replace("_", " ") for part in name.split("/")[1:])
 
 
+def timezone_label(name: str) -> str:
+    """A zone as a homeowner reads it: "Wien" for the common ones, else "Lisbon", "Argentina / Buenos Aires"."""
+    return str(CITY_NAMES[name]) if name in CITY_NAMES else (_city(name) or name)
+
+
 def timezone_choices() -> list[Any]:
     """The likely zones first, then the rest grouped by region (for <optgroup>s), labels in the active language."""
     names = canonical_timezones()

@@ -13,6 +13,7 @@ import time
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.forms import timezone_label
 from devices import services
 from devices.podero import PoderoError
 from devices.schemas import URL_KINDS, BoostState, Device, ElectricVehicle
@@ -333,13 +335,17 @@ def _schedule_page(request: HttpRequest, device: ElectricVehicle, form: WeeklySc
                    problem: str | None = None, status: int = 200, **extra: Any) -> HttpResponse:
     context = {"device": device, "form": form, "problem": problem,
                "deadline_form": ChargeDeadlineForm.for_device(device), **extra}
+    if form is not None:
+        context["zone_label"] = timezone_label(form.zone)
+        if extra.get("saved_zone"):
+            context["saved_zone_label"] = timezone_label(extra["saved_zone"])
     return _vary(render(request, "dashboard/schedule.html", context, status=status))
 
 
 @require_http_methods(["GET", "POST"])
 @homeowner_required(controls=True)
 def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
-    user_tz = getattr(request.user, "timezone", "") or "Europe/Vienna"
+    zone = getattr(request.user, "timezone", "") or settings.TIME_ZONE  # the one time zone setting
     if request.method == "GET":
         device = _current(link, EV, device_id)
         if not isinstance(device, ElectricVehicle):
@@ -354,8 +360,9 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
             policy = None
             problem = _("Your current weekly schedule could not be loaded (%(reason)s) "
                         "The form shows your daily deadline instead.") % {"reason": services.describe_failure(exc)}
-        initial = WeeklyScheduleForm.initial_from(policy, default_tz=user_tz, fallback=fallback)
-        return _schedule_page(request, device, WeeklyScheduleForm(initial=initial), problem=problem)
+        initial = WeeklyScheduleForm.initial_from(policy, fallback=fallback)
+        return _schedule_page(request, device, WeeklyScheduleForm(initial=initial, zone=zone), problem=problem,
+                              saved_zone=policy.timezone if policy and policy.timezone != zone else None)
 
     action = request.POST.get("action", "save")
     if action != "save":
@@ -365,12 +372,12 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
             return _finish(request, None, UNAVAILABLE, level=messages.ERROR)
         changed = apply_helper(action, _values(request))
         if changed is None:
-            return _schedule_page(request, device, WeeklyScheduleForm(request.POST),
+            return _schedule_page(request, device, WeeklyScheduleForm(request.POST, zone=zone),
                                   problem=_("That button is not known. Nothing was changed."), status=400)
         changed.pop("action", None)
-        return _schedule_page(request, device, WeeklyScheduleForm(initial=changed), helper_used=action)
+        return _schedule_page(request, device, WeeklyScheduleForm(initial=changed, zone=zone), helper_used=action)
 
-    form = WeeklyScheduleForm(request.POST)
+    form = WeeklyScheduleForm(request.POST, zone=zone)
     if not form.is_valid():
         device = _invalid(request, link, EV, device_id, services.A_POLICY, form.errors.get_json_data())
     else:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -79,12 +77,6 @@ def percent_field(label: Any) -> forms.IntegerField:
                               widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}))
 
 
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(n for n in available_timezones() if "/" in n or n == "UTC")
-    return [(n, n.replace("_", " ")) for n in names]
-
-
 class OptimizationForm(forms.Form):
     """Pause (until one of PAUSE_CHOICES; none given = until resumed) or resume."""
 
@@ -141,15 +133,12 @@ class ChargeDeadlineForm(forms.Form):
 
 
 class WeeklyScheduleForm(forms.Form):
-    """One row per weekday (target % and ready-by time) and the time zone of the times."""
+    """One row per weekday (target % and ready-by time). The times are in the homeowner's time zone, the one
+    setting of it (Settings): `zone` is sent to Podero as the policy's time zone, never typed here."""
 
-    timezone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=timezone_choices,
-                                 error_messages={"required": gettext_lazy("Choose a time zone."),
-                                                 "invalid_choice": gettext_lazy("Choose a time zone from the "
-                                                                                "list.")})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.zone = zone
         for day in WEEKDAYS:
             self.fields[f"{day}_percentage"] = percent_field(
                 _("%(day)s: charge to (%%)") % {"day": DAY_NAMES[day]})
@@ -160,8 +149,8 @@ class WeeklyScheduleForm(forms.Form):
                  "deadline": self[f"{day}_deadline"]} for day in WEEKDAYS]
 
     @staticmethod
-    def initial_from(policy: ChargePolicy | None, *, default_tz: str, fallback: DayPlan) -> dict[str, Any]:
-        initial: dict[str, Any] = {"timezone": (policy.timezone if policy and policy.timezone else default_tz)}
+    def initial_from(policy: ChargePolicy | None, *, fallback: DayPlan) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
         for day in WEEKDAYS:
             plan = policy.days.get(day) if policy else None
             percentage = plan.percentage if plan and plan.percentage is not None else fallback.percentage
@@ -175,7 +164,7 @@ class WeeklyScheduleForm(forms.Form):
         return ChargePolicy(
             days={day: DayPlan(percentage=data[f"{day}_percentage"], deadline=data[f"{day}_deadline"])
                   for day in WEEKDAYS},
-            timezone=data["timezone"],
+            timezone=self.zone,
         )
 
     def add_upstream_errors(self, field_errors: dict[str, str]) -> None:
@@ -183,9 +172,7 @@ class WeeklyScheduleForm(forms.Form):
             day, _sep, name = api_name.partition(".")
             if day in WEEKDAYS:
                 field = f"{day}_deadline" if name == "charge_deadline" else f"{day}_percentage"
-            elif api_name == "timezone":
-                field = "timezone"
-            else:
+            else:  # the time zone too: it is not a field here (Settings holds it)
                 field = None
             self.add_error(field, _("Podero: %(message)s") % {"message": message})
 
