@@ -69,3 +69,24 @@ def test_the_formal_overrides_of_allauths_german_still_match_allauths_strings():
     assert not stale, f"allauth no longer has these msgids (update locale-overrides): {stale[:3]}"
     informal = [e.msgstr for e in ours if any(f" {w} " in f" {e.msgstr} " for w in ("du", "dein", "dich", "dir"))]
     assert not informal, informal
+
+
+def test_no_allauth_string_a_homeowner_sees_says_du():
+    """allauth's account pages and emails in German address the reader with "du": each such entry is
+    replaced (ours or locale-overrides/), so a homeowner is always addressed with "Sie"."""
+    import re
+    from pathlib import Path
+
+    import allauth
+
+    informal = re.compile(r"\b(du|dein\w*|dich|dir|hast|bist|kannst|musst|möchtest|kontaktiere|gib|klicke|lass)\b",
+                          re.IGNORECASE)
+    replaced = {(e.msgctxt, e.msgid) for e in german()}
+    replaced |= {(e.msgctxt, e.msgid) for e in polib.pofile(str(ROOT / "locale-overrides/de/LC_MESSAGES/django.po"))}
+    theirs = polib.pofile(str(Path(allauth.__file__).parent / "locale/de/LC_MESSAGES/django.po"))
+    seen_by_homeowners = [e for e in theirs
+                          if any(path.startswith(("account/", "templates/account/")) for path, _line in e.occurrences)]
+    left = [e.msgid for e in seen_by_homeowners
+            if informal.search(e.msgstr or " ".join(e.msgstr_plural.values()))
+            and (e.msgctxt, e.msgid) not in replaced]
+    assert len(seen_by_homeowners) > 50 and not left, left[:5]
