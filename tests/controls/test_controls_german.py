@@ -19,6 +19,7 @@ from devices.services.cache import Ids, fetch_once
 from tests.i18n.test_german_pages import english_in, readable
 
 from .conftest import HTMX
+from .test_controls import schedule_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +40,6 @@ def msgs(response):
 def german(home):
     home.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
     return home
-
-
-def schedule_data(**overrides):
-    data = {f"{d}_percentage": "80" for d in services.WEEKDAYS}
-    data.update({f"{d}_deadline": "07:00" for d in services.WEEKDAYS})
-    data.update(action="save")
-    data.update(overrides)
-    return data
 
 
 def test_the_deadline_page_is_german_with_a_24_hour_time(german):
