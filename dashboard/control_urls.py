@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import controls, onboarding, pausing
+from . import charge_plan, controls, onboarding, pausing
 
 EV = "devices/electric-vehicle/<uuid:device_id>"
 urlpatterns = [
@@ -12,8 +12,8 @@ urlpatterns = [
     path(f"{EV}/boost", controls.ev_boost, name="ev-boost"),
     path(f"{EV}/boost/cancel", controls.ev_boost_cancel, name="ev-boost-cancel"),
     path(f"{EV}/boost/status", controls.ev_boost_poll, name="ev-boost-poll"),
-    path(f"{EV}/deadline", controls.ev_deadline, name="ev-deadline"),
-    path(f"{EV}/schedule", controls.ev_schedule, name="ev-schedule"),
+    path(f"{EV}/deadline", charge_plan.ev_deadline, name="ev-deadline"),
+    path(f"{EV}/schedule", charge_plan.ev_schedule, name="ev-schedule"),
     # issue 13: add a device (Podero's onboarding) and remove one
     path("devices/add", onboarding.device_add, name="device-add"),
     path("devices/add/<uuid:ref>", onboarding.device_add_status, name="device-add-status"),

@@ -13,7 +13,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,19 +21,17 @@ from django.views.decorators.http import require_POST
 
 from devices import services
 from devices.reasons import when
-from devices.services import WriteError, WriteRateLimited, WriteUnknown
+from devices.services import WriteError
 
 from .controls import (
     OPTIMIZATION_KINDS,
     PAUSED,
     RESUMED,
     _card,
-    _current,
     _finish,
     _invalid,
-    _rate_limited_card,
-    _unconfirmed,
     _vary,
+    _write_failed,
 )
 from .forms import OptimizationForm
 from .views import homeowner_required
@@ -89,11 +86,7 @@ def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) ->
         else:
             device = services.optimization_pause(user=request.user, link=link, kind=api_kind, device_id=device_id,
                                                  until=until)
-    except WriteRateLimited as exc:
-        return _rate_limited_card(request, link, api_kind, device_id, exc)
-    except WriteUnknown as exc:
-        return _unconfirmed(request, link, api_kind, device_id, exc)
     except WriteError as exc:
-        return _finish(request, _current(link, api_kind, device_id), exc.message, level=messages.ERROR)
+        return _write_failed(request, link, api_kind, device_id, exc)
     message = str(RESUMED[api_kind]) if active else _paused_message(api_kind, until, tz)
     return _finish(request, device, message)

@@ -82,7 +82,7 @@ def _resume(w: Any) -> dict[str, Any]:
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 SCHEDULE = {**{f"{d}_percentage": "80" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
             **{f"{d}_deadline": "07:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-            "timezone": "Europe/Vienna", "action": "save"}
+            "action": "save"}
 
 ENDPOINTS: list[Endpoint] = [
     # --- Homeowner pages and partials

@@ -28,7 +28,7 @@ def url(name, *args):
 def schedule(**overrides):
     data = {f"{d}_percentage": "80" for d in services.WEEKDAYS}
     data.update({f"{d}_deadline": "07:00" for d in services.WEEKDAYS})
-    data.update(timezone="Europe/Vienna", action="save")
+    data.update(action="save")
     data.update(overrides)
     return data
 
@@ -42,7 +42,7 @@ def posts(home):
         (url("ev-deadline", ev), {"enabled": "1", "minimum_charge_limit": "80", "charge_deadline_at": "07:\x0000"},
          "charge_deadline_set"),
         (url("ev-schedule", ev), schedule(mon_deadline="07\x00:00"), "charge_policy_set"),
-        (url("ev-schedule", ev), schedule(timezone="Europe/Vienna\x00"), "charge_policy_set"),
+        (url("ev-schedule", ev), schedule(sun_percentage="9\x000"), "charge_policy_set"),
     ]
 
 
