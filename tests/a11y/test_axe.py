@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.browser import sign_in
 from tests.conftest import PASSWORD
@@ -52,22 +53,31 @@ def _check(page, base: str, paths: list[str], label: str, shots: str) -> list[st
     return problems
 
 
-@pytest.mark.parametrize(("scheme", "width"), [("light", 390), ("dark", 1280), ("light", 1280), ("dark", 390)])
-def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeowner, django_user_model, scheme, width):
+def _context(browser, base: str, *, width: int, scheme: str, language: str):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}])
+    return context
+
+
+# Half the runs in German: longer words, other labels, the same rules.
+@pytest.mark.parametrize(("scheme", "width", "language"),
+                         [("light", 390, "de"), ("dark", 1280, "en"), ("light", 1280, "en"), ("dark", 390, "de")])
+def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeowner, django_user_model, scheme, width,
+                                         language):
     staff = django_user_model.objects.create_superuser(email="axe-staff@partner.example", password=PASSWORD)
     # (accounts/signals.py gives staff a verified email address, so they sign in through allauth)
     base = live_server.url
-    shots = f"{scheme}-{width}"
+    shots = f"{scheme}-{width}" + ("-de" if language == "de" else "")
     ev, hp, iv = sim.ev_id, sim.heat_pump_id, sim.inverter_id
     problems: list[str] = []
 
-    anonymous = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    anonymous = _context(browser, base, width=width, scheme=scheme, language=language)
     page = anonymous.new_page()
     problems += _check(page, base, ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/offline/"],
                        "anonymous", shots)
     anonymous.close()
 
-    homeowner = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    homeowner = _context(browser, base, width=width, scheme=scheme, language=language)
     page = homeowner.new_page()
     sign_in(page, base)
     problems += _check(page, base, [
@@ -78,7 +88,7 @@ def test_every_page_has_no_axe_violation(browser, live_server, sim, demo_homeown
     ], "homeowner", shots)
     homeowner.close()
 
-    support = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    support = _context(browser, base, width=width, scheme=scheme, language=language)
     page = support.new_page()
     sign_in(page, base, staff.email)
     problems += _check(page, base, ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{demo_homeowner.pk}/change/",
