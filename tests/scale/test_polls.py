@@ -90,3 +90,23 @@ def test_a_list_is_refetched_only_when_newer_data_can_exist(home):
     home.client.get(reverse("dashboard:home"))
     settle_background()
     assert len(home.fake.list_calls("list_devices")) == calls + 3
+
+
+def test_a_poll_fetches_a_list_that_may_hold_a_newer_sync_for_its_own_answer(home, monkeypatch):
+    """An open dashboard's poll shows a new sync at once; a full page serves the list and refreshes it behind."""
+    from devices.services import reads
+
+    scheduled: list[tuple] = []
+    monkeypatch.setattr(reads, "_schedule_refresh", lambda ids, kind: scheduled.append((ids, kind)))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    for device in (home.hp, home.ev, home.inverter):
+        device["current_state_last_updated_at"] = stamp
+    v = version_of(home.client.get(reverse("dashboard:home")).content.decode())
+    calls = len(home.fake.list_calls("list_devices"))
+    home.hp["operation_mode"] = "max"  # what the next sync brings
+    age_entries(home.user.podero, 5 * 60)  # a sync may have happened since
+    home.client.get(reverse("dashboard:home"))  # the full page: last-known lists at once, refreshes queued
+    assert len(home.fake.list_calls("list_devices")) == calls and len(scheduled) == 3
+    response = home.client.get(reverse("dashboard:home") + f"?v={v}", **HTMX)
+    assert len(home.fake.list_calls("list_devices")) == calls + 3 and len(scheduled) == 3
+    assert response.status_code == 200 and version_of(response.content.decode()) != v
