@@ -6,16 +6,20 @@
   card template at all; one card that changed is the only one rendered again.
 * `page_version`: what the cards region shows, without its relative times (static/js/dashboard.js keeps
   those current). A poll that sends back the version it has gets 204 No Content when nothing changed.
+* `render_home_use`: the home's consumption chart below the cards, cached the same way (it was the
+  costliest part of a warm page left to render).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -27,6 +31,7 @@ from .templatetags.energy import ago
 
 CARD_KEY = "card:v2:{}"
 CARD_TTL_S = 10 * 60
+HOME_USE_KEY = "home-use:v1:{}"
 
 
 def _h(*parts: Any) -> str:
@@ -66,6 +71,22 @@ def render_cards(request: HttpRequest, devices: list[Device]) -> list[SafeString
     if fresh:
         cache.set_many(fresh, CARD_TTL_S)
     return out
+
+
+@functools.cache
+def _home_use_template() -> Any:
+    return engines["django"].from_string("{% load energy %}{% home_consumption devices %}")
+
+
+def render_home_use(request: HttpRequest, devices: list[Device]) -> SafeString:
+    """The home's consumption chart (`{% home_consumption devices %}`), rendered once per change: keyed by
+    the devices' data (all of it: the chart reads their names and consumption) and the viewer."""
+    key = HOME_USE_KEY.format(_h(_viewer(request), tuple(repr(d) for d in devices)))
+    html = cache.get(key)
+    if not isinstance(html, str):
+        html = _home_use_template().render({"devices": devices})
+        cache.set(key, html, CARD_TTL_S)
+    return mark_safe(html)  # noqa: S308 - our own template's output, cached as rendered
 
 
 def page_version(request: HttpRequest, overview: Any, devices: list[Device]) -> str:

@@ -60,6 +60,23 @@ def test_a_warm_page_renders_no_card_and_a_change_renders_one(home, monkeypatch)
     assert rendered == [home.hp["id"]]
 
 
+def test_a_warm_page_draws_the_home_consumption_once_per_change(home, monkeypatch):
+    for device, kwh in ((home.hp, 30.0), (home.ev, 12.0), (home.inverter, 55.0)):
+        device.update(consumption_last_day_kwh=kwh, consumption_last_week_kwh=kwh * 7,
+                      consumption_last_month_kwh=kwh * 30)
+    first = home.client.get(reverse("dashboard:home")).content.decode()
+    drawn: list[int] = []
+    real = cards._home_use_template()
+    monkeypatch.setattr(cards, "_home_use_template", lambda: drawn.append(1) or real)
+    again = home.client.get(reverse("dashboard:home")).content.decode()
+    assert drawn == [] and 'class="consumption consumption--home"' in again
+    assert again.count("consumption--home") == first.count("consumption--home") == 1
+    home.hp["consumption_last_day_kwh"] = 41.5
+    services.invalidate(link=home.user.podero, kinds=("heat-pumps",))
+    home.client.get(reverse("dashboard:home"))
+    assert drawn == [1]
+
+
 def test_cached_cards_carry_each_browsers_own_csrf_token(home):
     """A card rendered for one browser must not hand its CSRF token to another browser of the same person."""
     home.client.get(reverse("dashboard:home"))
