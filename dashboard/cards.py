@@ -58,7 +58,11 @@ def render_cards(request: HttpRequest, devices: list[Device]) -> list[SafeString
     gathered = [facts_for(request, d) for d in devices]
     keys = [CARD_KEY.format(_h(viewer, csrf, _facts(request, d, f), ago(d.state_updated_at)))
             for d, f in zip(devices, gathered, strict=True)]
-    found = cache.get_many(keys) if keys else {}
+    # The home's consumption chart below the cards is read in the same round trip (render_home_use).
+    home_use = _home_use_key(request, devices)
+    found = cache.get_many([*keys, home_use]) if keys else {}
+    if request is not None:
+        request._home_use = (home_use, found.get(home_use))  # type: ignore[attr-defined]
     out: list[SafeString] = []
     fresh: dict[str, str] = {}
     for device, key, facts in zip(devices, keys, gathered, strict=True):
@@ -78,11 +82,16 @@ def _home_use_template() -> Any:
     return engines["django"].from_string("{% load energy %}{% home_consumption devices %}")
 
 
+def _home_use_key(request: HttpRequest, devices: list[Device]) -> str:
+    return HOME_USE_KEY.format(_h(_viewer(request), tuple(repr(d) for d in devices)))
+
+
 def render_home_use(request: HttpRequest, devices: list[Device]) -> SafeString:
     """The home's consumption chart (`{% home_consumption devices %}`), rendered once per change: keyed by
     the devices' data (all of it: the chart reads their names and consumption) and the viewer."""
-    key = HOME_USE_KEY.format(_h(_viewer(request), tuple(repr(d) for d in devices)))
-    html = cache.get(key)
+    key = _home_use_key(request, devices)
+    read = getattr(request, "_home_use", None)  # what render_cards read with the cards
+    html = read[1] if read is not None and read[0] == key else cache.get(key)
     if not isinstance(html, str):
         html = _home_use_template().render({"devices": devices})
         cache.set(key, html, CARD_TTL_S)
