@@ -218,8 +218,10 @@ class Scale:
 
     def dashboards_phase(self) -> None:
         p = self.plan()
+        syncs = (f"devices sync at their own phases within {self.args.state_spread_s} s of the grid"
+                 if self.args.state_spread_s else f"a new simulator state at {p['tick_at_s']:.0f} s")
         print(f"\n[2/3] dashboards: {self.m} tabs over {p['ramp_s']:.0f} s, {p['close']} close at "
-              f"{p['close_at_s']:.0f} s, a new simulator state at {p['tick_at_s']:.0f} s, "
+              f"{p['close_at_s']:.0f} s, {syncs}, "
               f"{p['duration_s']:.0f} s in all ({self.workers} workers, budget {self.args.budget}/s)")
         delete_keys(self.run_.rc, f"{self.run_.prefix}:*tasklog")
         self.run_.rc.delete(f"{self.run_.prefix}:budget-admitted")
