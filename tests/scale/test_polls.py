@@ -127,3 +127,16 @@ def test_a_poll_fetches_a_list_that_may_hold_a_newer_sync_for_its_own_answer(hom
     response = home.client.get(reverse("dashboard:home") + f"?v={v}", **HTMX)
     assert len(home.fake.list_calls("list_devices")) == calls + 3 and len(scheduled) == 3
     assert response.status_code == 200 and version_of(response.content.decode()) != v
+
+
+def test_an_evs_session_and_policy_are_read_in_one_round_trip(home, monkeypatch):
+    """A plugged-in car that follows a policy: its card's two cache entries come in one get_many."""
+    from devices.services import evplan, policy
+
+    home.client.get(reverse("dashboard:home"))
+    single: list[str] = []
+    for module in (evplan, policy):
+        real = module.read_entry
+        monkeypatch.setattr(module, "read_entry", lambda key, real=real: single.append(key) or real(key))
+    response = home.client.get(reverse("dashboard:home"))
+    assert response.status_code == 200 and single == []
