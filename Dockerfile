@@ -16,6 +16,10 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+# The translations are compiled here (the .po files are committed, the .mo files are not).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+ && python manage.py compilemessages --ignore=.venv -v 0 \
+ && apt-get purge -y -qq gettext >/dev/null && apt-get autoremove -y -qq >/dev/null && rm -rf /var/lib/apt/lists/*
 # Static files are collected (compressed, with hashed names) at build time. The key below only lets
 # settings load with DEBUG off for this one command; the running container must get its own.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-7d1e3c9a \

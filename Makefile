@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 
-.PHONY: run test install services screenshots worker simulator bench bench-scale bench-history check clean
+
+.PHONY: run test install messages services screenshots worker simulator bench bench-scale bench-history check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) || exit 1; \
@@ -21,16 +22,24 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+## The translations: compile locale*/*/LC_MESSAGES/django.po (committed) into .mo (not committed)
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po locale-overrides/*/LC_MESSAGES/django.po))
+%/LC_MESSAGES/django.mo: %/LC_MESSAGES/django.po | install
+	@command -v msgfmt >/dev/null || scripts/ensure-services.sh
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles -v 0
+
+messages: $(MESSAGES)
+
 ## make run: the product on its embedded default (SQLite, in-process cache, the built-in simulator)
 run: export PODERO_BASE_URL ?= http://127.0.0.1:$(PORT)/simulator
-run: install
+run: install messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in with the homeowner above."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: install what the tests need (Python packages, Redis, PostgreSQL, Chromium) and run them all
-test: install services node_modules/.installed
+test: install services messages node_modules/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 services:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,6 +46,14 @@ class User(AbstractUser):
     notify_attention = models.BooleanField(
         "email me when a device needs attention", default=True
     )
+    browser_language = models.CharField(
+        max_length=8, blank=True, default="",
+        help_text="The browser's language at sign-up and the last sign-in: the language of emails sent "
+                  "outside a request (e.g. attention emails) while `language` is empty.",
+    )
+    session_generation = models.PositiveIntegerField(
+        default=0, help_text="Raised by “Sign out of other sessions”: every session signed in before ends.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -61,6 +70,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.first_name or self.email.split("@", 1)[0]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session check (an HMAC of the password hash), plus the session generation: raising it
+        ends every other session as a password change does, whatever the session backend. Generation 0 gives
+        Django's own hash, so sessions from before this field stay valid."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_generation}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
 
 class PoderoLink(models.Model):

@@ -11,15 +11,15 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from .emails import email_language, email_send
 from .models import HouseholdInvite, HouseholdMember, PoderoLink, Role, User
 
 
@@ -148,13 +148,13 @@ def household_invite_create(*, owner: User, email: str, role: str) -> tuple[Hous
     return invite, token
 
 
-def household_invite_send(*, invite: HouseholdInvite, token: str, owner: User) -> None:
-    """Email the invitation link (Django's mail, as every other email of ours)."""
+def household_invite_send(*, invite: HouseholdInvite, token: str, owner: User, request: Any = None) -> None:
+    """Email the invitation link, in the invitee's language when they have an account, else the owner's."""
+    invitee = User.objects.filter(email__iexact=invite.email).first()
     context = {"invite": invite, "owner": owner, "days": INVITE_VALID_FOR.days,
-               "url": f"{settings.DASHBOARD_URL}{reverse('accounts:household-join', args=[token])}",
-               "partner_name": getattr(settings, "PARTNER_NAME", "Home energy")}
-    subject = " ".join(render_to_string("accounts/email/invite_subject.txt", context).split())
-    send_mail(subject, render_to_string("accounts/email/invite_message.txt", context), None, [invite.email])
+               "url": f"{settings.DASHBOARD_URL}{reverse('accounts:household-join', args=[token])}"}
+    email_send(template_prefix="accounts/email/invite", to=invite.email, context=context,
+               language=email_language(invitee, request=request))
 
 
 def household_invite_find(token: str) -> HouseholdInvite:
@@ -225,3 +225,33 @@ def household_of(link: PoderoLink) -> dict[str, Any]:
         "invites": list(HouseholdInvite.objects.filter(link=link, accepted_at__isnull=True, revoked_at__isnull=True,
                                                        expires_at__gt=now)),
     }
+
+
+# --- The account itself: email addresses, sessions, deletion -------------------------------------
+def account_emails(user: User) -> dict[str, Any]:
+    """The address in use and, during a change, the new one still waiting for its confirmation link."""
+    rows = list(EmailAddress.objects.filter(user=user))
+    current = next((row for row in rows if row.primary), None)
+    pending = next((row for row in rows if not row.verified and row is not current), None)
+    return {"current": current.email if current else user.email, "pending": pending.email if pending else ""}
+
+
+def account_end_other_sessions(*, request: Any, user: User) -> None:
+    """End every session of this person but the one of `request`, whatever the session backend: a new
+    session generation changes the hash that each session carries (User._get_session_auth_hash), so
+    Django ends the others on their next request; this one gets the new hash."""
+    User.objects.filter(pk=user.pk).update(session_generation=models.F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    update_session_auth_hash(request, user)
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete a homeowner's account. The audit log keeps its rows (the user becomes NULL, the email copied
+    into each row stays); their Podero link goes, and with it the household: members and viewers keep
+    their own accounts but no longer see the home, open invitations stop working."""
+    from devices.models import AuditEntry
+
+    AuditEntry.objects.filter(user=user, user_email="").update(user_email=user.email)
+    AuditEntry.objects.filter(actor=user, actor_email="").update(actor_email=user.email)
+    user.delete()

@@ -18,11 +18,15 @@ dark surface, so one pair of settings serves both schemes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
+# The neutral product name; translated (Brand.localized) unlike a partner's own. No gettext call here:
+# settings import this module, and gettext would read the settings being made.
 DEFAULT_NAME = "Home energy"
 DEFAULT_PRIMARY = "#0b6b4d"
 DEFAULT_ACCENT = "#0b6b4d"
@@ -87,6 +91,12 @@ class Brand:
     imprint_url: str = ""
     privacy_url: str = ""
     problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def localized(self) -> Brand:
+        """The brand for the active language: our neutral default name is translated, a partner's is not."""
+        if self.name != DEFAULT_NAME:
+            return self
+        return replace(self, name=gettext("Home energy"))  # DEFAULT_NAME, as makemessages sees it
 
     @property
     def custom_colors(self) -> bool:
@@ -175,7 +185,7 @@ def brand_context(request: Any) -> dict[str, Any]:
     from django.conf import settings
     from django.templatetags.static import static
 
-    brand: Brand = settings.PARTNER
+    brand: Brand = settings.PARTNER.localized()
     logo = brand.logo_url
     if logo.startswith("static:"):
         logo = static(logo.removeprefix("static:"))

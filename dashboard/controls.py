@@ -13,16 +13,19 @@ import time
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.forms import timezone_label
 from devices import services
 from devices.podero import PoderoError
 from devices.schemas import URL_KINDS, BoostState, Device, ElectricVehicle
@@ -45,19 +48,25 @@ BOOST_POLL_TIMEOUT_S = 180  # stop polling a boost that has not started after th
 BOOST_SESSION_KEY = "boost-requested:{id}"
 
 PAUSED = {
-    "heat-pumps": _lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
-    "inverters": _lazy("Optimization paused: your inverter and battery follow their own settings until you resume."),
-    "electric-vehicles": _lazy("Smart charging paused: the car charges as soon as it is plugged in until you "
-                               "resume."),
+    "heat-pumps": gettext_lazy("Optimization paused: your heat pump follows its own schedule until you resume."),
+    "inverters": gettext_lazy("Optimization paused: your inverter and battery follow their own settings until you "
+                              "resume."),
+    "electric-vehicles": gettext_lazy("Smart charging paused: the car charges as soon as it is plugged in until "
+                                      "you resume."),
 }
-RESUMED = _lazy("Optimization resumed: Podero optimizes your %(noun)s again.")
+RESUMED = {
+    "heat-pumps": gettext_lazy("Optimization resumed: Podero optimizes your heat pump again."),
+    "inverters": gettext_lazy("Optimization resumed: Podero optimizes your solar inverter again."),
+    "electric-vehicles": gettext_lazy("Optimization resumed: Podero optimizes your electric vehicle again."),
+}
 # Without JavaScript these come back as a message; with htmx the card's own sentence says it (one state,
 # one sentence: devices/boost.py), so a successful Charge now adds no notice beside it.
-BOOST_STARTING = _lazy("Charge now requested: starting… (usually under a minute).")
-BOOST_ARMED = _lazy("Will charge at full power as soon as you plug in.")
-BOOST_CANCELLED = _lazy("Charging at full power at the next plug-in is cancelled.")
-BOOST_STILL_STARTING = _lazy("Podero is still starting the charge. We keep checking for 3 more minutes.")
-FIX_FIELDS = "Please correct the highlighted fields. Nothing was changed."
+BOOST_STARTING = gettext_lazy("Charge now requested: starting… (usually under a minute).")
+BOOST_ARMED = gettext_lazy("Will charge at full power as soon as you plug in.")
+BOOST_CANCELLED = gettext_lazy("Charging at full power at the next plug-in is cancelled.")
+BOOST_STILL_STARTING = gettext_lazy("Podero is still starting the charge. We keep checking for 3 more minutes.")
+FIX_FIELDS = gettext_lazy("Please correct the highlighted fields. Nothing was changed.")
+TOO_MANY = gettext_lazy("Too many changes")
 
 
 # --- Shared responses ----------------------------------------------------------------------------
@@ -109,7 +118,7 @@ def _rate_limited_card(request: HttpRequest, link: Any, kind: str, device_id: UU
     if device is not None:
         return _card(request, device, notice=exc.message, level="error", status=429)
     return _vary(render(request, "dashboard/controls/message_page.html",
-                        {"title": "Too many changes", "message": exc.message}, status=429))
+                        {"title": TOO_MANY, "message": exc.message}, status=429))
 
 
 def _unconfirmed(request: HttpRequest, link: Any, kind: str, device_id: UUID, exc: WriteUnknown) -> HttpResponse:
@@ -119,7 +128,7 @@ def _unconfirmed(request: HttpRequest, link: Any, kind: str, device_id: UUID, ex
     if request.htmx and device is not None:
         return _card(request, device, notice=exc.message, level="warning", confirm_poll=True)
     return _vary(render(request, "dashboard/controls/message_page.html",
-                        {"title": "Checking your change", "message": exc.message,
+                        {"title": _("Checking your change"), "message": exc.message,
                          "check_url": reverse("dashboard:write-confirm", args=[_slug(kind), device_id])},
                         status=202))
 
@@ -129,10 +138,10 @@ def _slug(api_kind: str) -> str:
 
 
 CONFIRMED = {
-    "saved": ("Saved: Podero has applied your change.", messages.SUCCESS),
-    "not_saved": ("Not saved — nothing changed. Please try again.", messages.ERROR),
-    "gave_up": ("We still cannot confirm whether your change was saved. Nothing will be sent again; "
-                "please look at the device again in a few minutes.", messages.WARNING),
+    "saved": (gettext_lazy("Saved: Podero has applied your change."), messages.SUCCESS),
+    "not_saved": (gettext_lazy("Not saved — nothing changed. Please try again."), messages.ERROR),
+    "gave_up": (gettext_lazy("We still cannot confirm whether your change was saved. Nothing will be sent "
+                             "again; please look at the device again in a few minutes."), messages.WARNING),
 }
 
 
@@ -144,22 +153,22 @@ def write_confirm(request: HttpRequest, link: Any, kind: str, device_id: UUID) -
     if api_kind is None:
         raise Http404(kind)
     services.device_get(link=link, kind=api_kind, device_id=device_id)  # a foreign id is a 404
-    state, _ = services.check_pending(user=request.user, link=link, device_id=device_id)
+    state, _detail = services.check_pending(user=request.user, link=link, device_id=device_id)
     device = _current(link, api_kind, device_id)
     if state == "unknown":
         if request.htmx:
             if device is None:
                 return _vary(HttpResponse(status=204))  # nothing to redraw; the next poll tries again
-            return _card(request, device, notice=services.CHECKING, level="warning", confirm_poll=True)
+            return _card(request, device, notice=str(services.CHECKING), level="warning", confirm_poll=True)
         return _vary(render(request, "dashboard/controls/message_page.html",
-                            {"title": "Checking your change", "message": services.CHECKING,
+                            {"title": _("Checking your change"), "message": services.CHECKING,
                              "check_url": request.path}, status=202))
     if state == "none":
         if request.htmx and device is not None:
             return _card(request, device)
         return _vary(redirect(_home(device_id)))
     message, level = CONFIRMED[state]
-    return _finish(request, device, message, level=level)
+    return _finish(request, device, str(message), level=level)
 
 
 def _values(request: HttpRequest) -> dict[str, Any]:
@@ -177,7 +186,9 @@ def _invalid(request: HttpRequest, link: Any, kind: str, device_id: UUID, action
         return None
 
 
-UNAVAILABLE = "Your devices could not be loaded from Podero just now. Please try again in a moment."
+UNAVAILABLE = gettext_lazy("Your devices could not be loaded from Podero just now. Please try again in a "
+                           "moment.")
+NOT_LOADED = gettext_lazy("your devices could not be loaded.")
 
 
 def _boost_key(device_id: Any) -> str:
@@ -247,7 +258,8 @@ def ev_boost_poll(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespo
         device = services.device_fetch_fresh(link=link, kind=EV, device_id=str(device_id))
     except PoderoError as exc:
         device = _current(link, EV, device_id)
-        notice = f"Could not check the car just now: {services.describe_failure(exc)} Trying again."
+        notice = _("Could not check the car just now: %(reason)s Trying again.") % {
+            "reason": services.describe_failure(exc)}
         if device is None:
             return _vary(HttpResponse(status=204))  # nothing to redraw; the next poll tries again
     assert isinstance(device, ElectricVehicle)
@@ -287,7 +299,7 @@ def ev_deadline(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
     if not form.is_valid():
         device = _invalid(request, link, EV, device_id, services.A_DEADLINE, form.errors.get_json_data())
         if device is None:
-            return _finish(request, None, services.NOT_SAVED.format(reason="your devices could not be loaded."),
+            return _finish(request, None, services.NOT_SAVED.format(reason=NOT_LOADED),
                            level=messages.ERROR)
         return _deadline_problem(request, device, form, FIX_FIELDS, status=422)
     enabled = form.cleaned_data["enabled"]
@@ -310,10 +322,11 @@ def ev_deadline(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
                                  else 422 if isinstance(exc, WriteInvalid) else 200)
     assert isinstance(device, ElectricVehicle)
     if enabled:
-        message = (f"Charge deadline saved: at least {device.minimum_charge_limit} % by "
-                   f"{form.cleaned_data['charge_deadline_at']:%H:%M} every day.")
+        message = _("Charge deadline saved: at least %(level)s %% by %(time)s every day.") % {
+            "level": formats.number_format(device.minimum_charge_limit),
+            "time": formats.time_format(form.cleaned_data["charge_deadline_at"], "TIME_FORMAT")}
     else:
-        message = "Charge deadline turned off: charging is fully cost-optimized."
+        message = _("Charge deadline turned off: charging is fully cost-optimized.")
     return _finish(request, device, message)
 
 
@@ -322,13 +335,17 @@ def _schedule_page(request: HttpRequest, device: ElectricVehicle, form: WeeklySc
                    problem: str | None = None, status: int = 200, **extra: Any) -> HttpResponse:
     context = {"device": device, "form": form, "problem": problem,
                "deadline_form": ChargeDeadlineForm.for_device(device), **extra}
+    if form is not None:
+        context["zone_label"] = timezone_label(form.zone)
+        if extra.get("saved_zone"):
+            context["saved_zone_label"] = timezone_label(extra["saved_zone"])
     return _vary(render(request, "dashboard/schedule.html", context, status=status))
 
 
 @require_http_methods(["GET", "POST"])
 @homeowner_required(controls=True)
 def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpResponse:
-    user_tz = getattr(request.user, "timezone", "") or "Europe/Vienna"
+    zone = getattr(request.user, "timezone", "") or settings.TIME_ZONE  # the one time zone setting
     if request.method == "GET":
         device = _current(link, EV, device_id)
         if not isinstance(device, ElectricVehicle):
@@ -341,10 +358,11 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
             problem = None
         except PoderoError as exc:
             policy = None
-            problem = (f"Your current weekly schedule could not be loaded ({services.describe_failure(exc)}) "
-                       "The form shows your daily deadline instead.")
-        initial = WeeklyScheduleForm.initial_from(policy, default_tz=user_tz, fallback=fallback)
-        return _schedule_page(request, device, WeeklyScheduleForm(initial=initial), problem=problem)
+            problem = _("Your current weekly schedule could not be loaded (%(reason)s) "
+                        "The form shows your daily deadline instead.") % {"reason": services.describe_failure(exc)}
+        initial = WeeklyScheduleForm.initial_from(policy, fallback=fallback)
+        return _schedule_page(request, device, WeeklyScheduleForm(initial=initial, zone=zone), problem=problem,
+                              saved_zone=policy.timezone if policy and policy.timezone != zone else None)
 
     action = request.POST.get("action", "save")
     if action != "save":
@@ -354,12 +372,12 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
             return _finish(request, None, UNAVAILABLE, level=messages.ERROR)
         changed = apply_helper(action, _values(request))
         if changed is None:
-            return _schedule_page(request, device, WeeklyScheduleForm(request.POST),
-                                  problem="That button is not known. Nothing was changed.", status=400)
+            return _schedule_page(request, device, WeeklyScheduleForm(request.POST, zone=zone),
+                                  problem=_("That button is not known. Nothing was changed."), status=400)
         changed.pop("action", None)
-        return _schedule_page(request, device, WeeklyScheduleForm(initial=changed), helper_used=action)
+        return _schedule_page(request, device, WeeklyScheduleForm(initial=changed, zone=zone), helper_used=action)
 
-    form = WeeklyScheduleForm(request.POST)
+    form = WeeklyScheduleForm(request.POST, zone=zone)
     if not form.is_valid():
         device = _invalid(request, link, EV, device_id, services.A_POLICY, form.errors.get_json_data())
     else:
@@ -369,15 +387,15 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
         except PoderoError:
             device = None
     if not isinstance(device, ElectricVehicle):
-        return _finish(request, None, services.NOT_SAVED.format(reason="your devices could not be loaded."),
+        return _finish(request, None, services.NOT_SAVED.format(reason=NOT_LOADED),
                        level=messages.ERROR)
     if form.errors:
         return _schedule_page(request, device, form, problem=FIX_FIELDS, status=422)
     if device.is_charge_policy_enabled is not True:
         _invalid(request, link, EV, device_id, services.A_POLICY, {"__all__": "the charge policy is off"})
         return _schedule_page(request, device, None, status=409,
-                              problem="Turn on the charge deadline first; the weekly schedule applies only then. "
-                                      "Nothing was changed.")
+                              problem=_("Turn on the charge deadline first; the weekly schedule applies only "
+                                        "then. Nothing was changed."))
     try:
         services.ev_charge_policy_set(user=request.user, link=link, device_id=device_id, policy=form.to_policy())
     except WriteUnknown as exc:
@@ -389,14 +407,15 @@ def ev_schedule(request: HttpRequest, link: Any, device_id: UUID) -> HttpRespons
             form.add_upstream_errors(exc.field_errors)
         status = 429 if isinstance(exc, WriteRateLimited) else 422 if isinstance(exc, WriteInvalid) else 200
         return _schedule_page(request, device, form, problem=exc.message, status=status)
-    messages.success(request, f"Weekly charging schedule saved for {device.name}.")
+    messages.success(request, _("Weekly charging schedule saved for %(name)s.") % {"name": device.name})
     if request.htmx:
         return _vary(HttpResponseClientRedirect(_home(device.id)))
     return redirect(_home(device.id))
 
 
 # --- Reconnect a device (the manufacturer's sign-in) ----------------------------------------------
-RECONNECT_FAILED = "We could not open the manufacturer's sign-in just now: {reason} Please try again in a moment."
+RECONNECT_FAILED = gettext_lazy("We could not open the manufacturer's sign-in just now: %(reason)s Please try "
+                                "again in a moment.")
 
 
 @require_POST
@@ -414,14 +433,21 @@ def device_reconnect(request: HttpRequest, link: Any, kind: str, device_id: UUID
     try:
         url = services.device_reconnect_start(
             user=request.user, link=link, kind=api_kind, device_id=device_id, action_index=action_index,
-            success_url=f"{home}?reconnected={device_id}", cancel_url=home,
+            success_url=f"{home}?reconnected={device_id}", cancel_url=home, language=_primary_language(),
         )
     except WriteRateLimited as exc:
         return render(request, "dashboard/controls/message_page.html",
-                      {"title": "Too many changes", "message": exc.message}, status=429)
+                      {"title": TOO_MANY, "message": exc.message}, status=429)
     except WriteError as exc:
-        reason = exc.message.split(": ", 1)[-1].replace(" Please try again.", "")
+        # Why Podero failed, in one sentence (the Podero error the write was refused with, when there is one).
+        cause = exc.__cause__ if isinstance(exc.__cause__, PoderoError) else exc
+        message = RECONNECT_FAILED % {"reason": services.describe_failure(cause)}
         return render(request, "dashboard/controls/message_page.html",
-                      {"title": "Reconnect", "message": RECONNECT_FAILED.format(reason=reason)}, status=502)
+                      {"title": _("Reconnect"), "message": message}, status=502)
     device = _current(link, api_kind, device_id)
     return render(request, "dashboard/controls/reconnect_page.html", {"url": url, "device": device})
+
+
+def _primary_language() -> str:
+    """The active language as Podero's IETF tag, reduced to its primary subtag ("de-at" → "de")."""
+    return (translation.get_language() or "en").split("-", 1)[0].split("_", 1)[0].lower()

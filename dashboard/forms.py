@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS as DJANGO_WEEKDAYS
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from devices.services import WEEKDAYS, ChargePolicy, DayPlan
 from devices.services.pauses import CHOICES as PAUSE_CHOICES
 
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-             "sat": "Saturday", "sun": "Sunday"}
+# Django's own translated weekday names (0 = Monday), so "Montag" comes from Django's catalogue.
+DAY_NAMES = {day: DJANGO_WEEKDAYS[i] for i, day in enumerate(WEEKDAYS)}
 WORKDAYS = ("mon", "tue", "wed", "thu", "fri")
 WEEKEND = ("sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 PERCENT_ERRORS = {
-    "required": "Enter a charge level from 0 to 100.",
-    "invalid": "Enter a whole number from 0 to 100.",
-    "min_value": "The charge level cannot be below 0 %%.",
-    "max_value": "The charge level cannot be above 100 %%.",
+    "required": gettext_lazy("Enter a charge level from 0 to 100."),
+    "invalid": gettext_lazy("Enter a whole number from 0 to 100."),
+    "min_value": gettext_lazy("The charge level cannot be below 0 %%."),
+    "max_value": gettext_lazy("The charge level cannot be above 100 %%."),
 }
 
 
@@ -59,7 +58,7 @@ class HHMMField(forms.Field):
     """A "HH:MM" time of day (00:00–23:59). Renders as <input type="time">; the server is strict all the same."""
 
     widget = ClockInput(format="%H:%M")
-    default_error_messages = {"required": _("Enter a time, such as 07:00.")}
+    default_error_messages = {"required": gettext_lazy("Enter a time, such as 07:00.")}
 
     def to_python(self, value: Any) -> time | None:
         if isinstance(value, time):
@@ -73,27 +72,24 @@ class HHMMField(forms.Field):
         return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
-def percent_field(label: str) -> forms.IntegerField:
+def percent_field(label: Any) -> forms.IntegerField:
     return forms.IntegerField(label=label, min_value=0, max_value=100, error_messages=PERCENT_ERRORS,
                               widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}))
-
-
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(n for n in available_timezones() if "/" in n or n == "UTC")
-    return [(n, n.replace("_", " ")) for n in names]
 
 
 class OptimizationForm(forms.Form):
     """Pause (until one of PAUSE_CHOICES; none given = until resumed) or resume."""
 
-    active = forms.TypedChoiceField(choices=[("1", "resume"), ("0", "pause")], coerce=lambda v: v == "1",
-                                    error_messages={"required": _lazy("Choose pause or resume."),
-                                                    "invalid_choice": _lazy("Choose pause or resume.")})
+    active = forms.TypedChoiceField(choices=[("1", gettext_lazy("resume")), ("0", gettext_lazy("pause"))],
+                                    coerce=lambda v: v == "1",
+                                    error_messages={"required": gettext_lazy("Choose pause or resume."),
+                                                    "invalid_choice": gettext_lazy("Choose pause or resume.")})
     until = forms.ChoiceField(required=False, choices=[(c, c) for c in PAUSE_CHOICES],
-                              error_messages={"invalid_choice": _lazy("Choose how long to pause.")})
-    at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                             error_messages={"invalid": _lazy("Enter a date and time, e.g. 2026-12-06 18:00.")})
+                              error_messages={"invalid_choice": gettext_lazy("Choose how long to pause.")})
+    # "06.12.2026 18:00" too: where a browser draws datetime-local as a text field, a German types that.
+    at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+                             error_messages={"invalid": gettext_lazy("Enter a date and time, such as "
+                                                                     "2026-12-06 18:00.")})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -105,10 +101,11 @@ class OptimizationForm(forms.Form):
 class ChargeDeadlineForm(forms.Form):
     """The daily "ready by" policy on the EV: a minimum level and a time, or off."""
 
-    enabled = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1", initial="1",
-                                     widget=forms.HiddenInput, error_messages={"required": "Choose on or off."})
-    minimum_charge_limit = percent_field("Charge to at least (%)")
-    charge_deadline_at = HHMMField(label="Ready by")
+    enabled = forms.TypedChoiceField(choices=[("1", gettext_lazy("on")), ("0", gettext_lazy("off"))],
+                                     coerce=lambda v: v == "1", initial="1", widget=forms.HiddenInput,
+                                     error_messages={"required": gettext_lazy("Choose on or off.")})
+    minimum_charge_limit = percent_field(gettext_lazy("Charge to at least (%)"))
+    charge_deadline_at = HHMMField(label=gettext_lazy("Ready by"))
 
     API_FIELDS = {"minimum_charge_limit": "minimum_charge_limit", "charge_deadline_at": "charge_deadline_at"}
 
@@ -132,29 +129,28 @@ class ChargeDeadlineForm(forms.Form):
         """Podero's 400/422 field errors next to our fields; the rest at the top of the form."""
         for api_name, message in field_errors.items():
             name = next((f for f, a in self.API_FIELDS.items() if a == api_name), None)
-            self.add_error(name, f"Podero: {message}")
+            self.add_error(name, _("Podero: %(message)s") % {"message": message})
 
 
 class WeeklyScheduleForm(forms.Form):
-    """One row per weekday (target % and ready-by time) and the time zone of the times."""
+    """One row per weekday (target % and ready-by time). The times are in the homeowner's time zone, the one
+    setting of it (Settings): `zone` is sent to Podero as the policy's time zone, never typed here."""
 
-    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices,
-                                 error_messages={"required": "Choose a time zone.",
-                                                 "invalid_choice": "Choose a time zone from the list."})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.zone = zone
         for day in WEEKDAYS:
-            self.fields[f"{day}_percentage"] = percent_field(f"{DAY_NAMES[day]}: charge to (%)")
-            self.fields[f"{day}_deadline"] = HHMMField(label=f"{DAY_NAMES[day]}: ready by")
+            self.fields[f"{day}_percentage"] = percent_field(
+                _("%(day)s: charge to (%%)") % {"day": DAY_NAMES[day]})
+            self.fields[f"{day}_deadline"] = HHMMField(label=_("%(day)s: ready by") % {"day": DAY_NAMES[day]})
 
     def rows(self) -> list[dict[str, Any]]:
         return [{"day": day, "name": DAY_NAMES[day], "percentage": self[f"{day}_percentage"],
                  "deadline": self[f"{day}_deadline"]} for day in WEEKDAYS]
 
     @staticmethod
-    def initial_from(policy: ChargePolicy | None, *, default_tz: str, fallback: DayPlan) -> dict[str, Any]:
-        initial: dict[str, Any] = {"timezone": (policy.timezone if policy and policy.timezone else default_tz)}
+    def initial_from(policy: ChargePolicy | None, *, fallback: DayPlan) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
         for day in WEEKDAYS:
             plan = policy.days.get(day) if policy else None
             percentage = plan.percentage if plan and plan.percentage is not None else fallback.percentage
@@ -168,19 +164,17 @@ class WeeklyScheduleForm(forms.Form):
         return ChargePolicy(
             days={day: DayPlan(percentage=data[f"{day}_percentage"], deadline=data[f"{day}_deadline"])
                   for day in WEEKDAYS},
-            timezone=data["timezone"],
+            timezone=self.zone,
         )
 
     def add_upstream_errors(self, field_errors: dict[str, str]) -> None:
         for api_name, message in field_errors.items():
-            day, _, name = api_name.partition(".")
+            day, _sep, name = api_name.partition(".")
             if day in WEEKDAYS:
                 field = f"{day}_deadline" if name == "charge_deadline" else f"{day}_percentage"
-            elif api_name == "timezone":
-                field = "timezone"
-            else:
+            else:  # the time zone too: it is not a field here (Settings holds it)
                 field = None
-            self.add_error(field, f"Podero: {message}")
+            self.add_error(field, _("Podero: %(message)s") % {"message": message})
 
 
 # The helper buttons of the schedule form: they change the form, never Podero.

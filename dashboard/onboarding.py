@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -84,7 +85,7 @@ def device_add(request: HttpRequest, link: Any) -> HttpResponse:
 
     try:
         started = services.onboarding_start(user=request.user, link=link,
-                                            language=getattr(request, "LANGUAGE_CODE", ""), return_urls=return_urls)
+                                            language=get_language() or "", return_urls=return_urls)
     except WriteError as exc:
         status = 429 if isinstance(exc, WriteRateLimited) else 502
         message = _why(exc) + " " + _("No device was added.")

@@ -71,12 +71,12 @@ def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) ->
             until = services.pause_end(form.cleaned_data.get("until") or "indefinitely", now=timezone.now(), tz=tz,
                                        at=timezone.make_naive(typed) if typed is not None else None)
         except services.PauseChoiceInvalid as exc:
-            problem = _(str(exc))
+            problem = str(exc)  # already in the homeowner's language (devices/services/pauses.py)
     if not form.is_valid() or problem:
         errors = form.errors.get_json_data() if form.errors else {"until": problem}
         device = _invalid(request, link, api_kind, device_id, services.A_OPTIMIZATION, errors)
         first = problem or next((e[0] for e in form.errors.values()), _("Choose pause or resume."))
-        message = f"{first} " + _("Nothing was changed.")
+        message = _("%(problem)s Nothing was changed.") % {"problem": first}
         if request.htmx and device is not None:
             return _card(request, device, notice=message, level="error", status=422)
         # Without JavaScript the refusal is a page of its own (422), not a redirect that hides the status.
@@ -95,5 +95,5 @@ def optimization(request: HttpRequest, link: Any, kind: str, device_id: UUID) ->
         return _unconfirmed(request, link, api_kind, device_id, exc)
     except WriteError as exc:
         return _finish(request, _current(link, api_kind, device_id), exc.message, level=messages.ERROR)
-    message = str(RESUMED) % {"noun": _(device.noun)} if active else _paused_message(api_kind, until, tz)
+    message = str(RESUMED[api_kind]) if active else _paused_message(api_kind, until, tz)
     return _finish(request, device, message)

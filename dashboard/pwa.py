@@ -19,7 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -50,6 +52,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
     data = {
         "name": brand.name,
         "short_name": brand.name if len(brand.name) <= 12 else brand.name.split()[0][:12],
+        "description": _("Your home's heat pump, electric car and solar inverter, optimized by Podero."),
         "lang": get_language() or "en",
         "start_url": "/",
         "scope": "/",
@@ -59,7 +62,10 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "icons": [{"src": static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
                   for path, sizes, purpose in ICONS],
     }
-    return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
+    response = HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")
+    # In the person's language (cookie, account or Accept-Language): a shared cache must keep one per language.
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    return response
 
 
 def _assets() -> list[str]:
@@ -85,6 +91,7 @@ def offline(request: HttpRequest) -> HttpResponse:
     personal: the service worker caches it for everyone who uses this browser."""
     response = render(request, "pwa/offline.html", {"brand": settings.PARTNER})
     response["Cache-Control"] = "public, max-age=3600"
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])  # in the person's language, like the manifest
     return response
 
 

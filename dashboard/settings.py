@@ -79,6 +79,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -146,6 +147,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("DJANGO_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # the confirmation link signs the homeowner in
+# One address per account: a new one replaces the old only once its confirmation link is opened.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the old address of an email or password change
 ACCOUNT_SESSION_REMEMBER = None  # ask: "remember me" keeps a phone logged in for SESSION_COOKIE_AGE
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",  # lock an account for 5 minutes after 5 wrong passwords
@@ -188,7 +193,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "Europe/Vienna"
 USE_I18N = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then our formal ("Sie") wording of the allauth strings a homeowner sees, over allauth's "du".
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-overrides"]
 # Our own date/number formats per language (dashboard/formats/<lang>/formats.py), over Django's.
 FORMAT_MODULE_PATH = ["dashboard.formats"]
 LANGUAGE_COOKIE_NAME = "language"

@@ -73,7 +73,7 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
     if "reconnected" in request.GET and not request.htmx:
         # The manufacturer's sign-in sent the homeowner back: what we cached before it is out of date.
         services.invalidate(link=link)
-        messages.success(request, "Welcome back. Podero is checking the connection to your device now.")
+        messages.success(request, _("Welcome back. Podero is checking the connection to your device now."))
     # A poll (htmx) of an open dashboard fetches a list that may hold a newer sync now, not one poll later.
     overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1",
                                         fetch_due=bool(request.htmx))

@@ -31,7 +31,7 @@ def _goal(ev: ElectricVehicle) -> str:
 
 def charge_pill(ev: ElectricVehicle) -> str:
     """The charge status in a few words (the pill), when no boost is under way."""
-    return _(ev.charge_status_label)
+    return ev.charge_status_label  # already in the homeowner's language
 
 
 def boost_view(ev: ElectricVehicle, *, stuck: bool = False) -> BoostView:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -57,7 +58,7 @@ class Forecast:
     def sentence(self, tz: tzinfo) -> str:
         """One sentence for the card, times in `tz`."""
         def hm(value: datetime | None) -> str:
-            return value.astimezone(tz).strftime("%H:%M") if value is not None else "—"
+            return _hm(value.astimezone(tz)) if value is not None else "—"
 
         target = f"{self.target} %"
         # The plan line above it already says "80 % by 07:00": on track (or unknown) need not say it again.
@@ -70,10 +71,10 @@ class Forecast:
         if self.status is Confidence.READY:
             return _("Ready: %(level)s %% at %(time)s.") % {"level": _pct(self.level), "time": hm(self.at)}
         if self.status is Confidence.MISSED:
-            text = _("Missed: %(level)s %% at %(time)s") % {"level": _pct(self.level), "time": hm(self.deadline)}
             if self.unplugged_at is not None:
-                text += " — " + _("unplugged at %(time)s") % {"time": hm(self.unplugged_at)}
-            return text + "."
+                return _("Missed: %(level)s %% at %(time)s — unplugged at %(unplugged)s.") % {
+                    "level": _pct(self.level), "time": hm(self.deadline), "unplugged": hm(self.unplugged_at)}
+            return _("Missed: %(level)s %% at %(time)s.") % {"level": _pct(self.level), "time": hm(self.deadline)}
         return _("Can't tell yet whether the car will be ready in time: its battery size or charging power "
                  "is not known.")
 
@@ -90,7 +91,16 @@ def _pct(level: float | None) -> str:
 
 
 def _kw(power_kw: float | None) -> str:
-    return "—" if power_kw is None else f"{power_kw:.1f}".rstrip("0").rstrip(".")
+    """"7.4" ("7,4" in German), "11" for a whole number; rounded first, as number_format cuts digits off."""
+    if power_kw is None:
+        return "—"
+    rounded = round(power_kw, 1)
+    return formats.number_format(rounded, 0 if rounded == int(rounded) else 1)
+
+
+def _hm(at: datetime | time) -> str:
+    """A wall-clock time in the locale's TIME_FORMAT ("07:00" in English and German)."""
+    return formats.time_format(at, "TIME_FORMAT")
 
 
 def _duration(minutes: int) -> str:
@@ -186,13 +196,13 @@ def plan_line(*, policy_enabled: bool | None, plugged_in: bool | None, window: t
     if policy_enabled is False:
         goal = None
     elif target is not None and deadline is not None:
-        hm = deadline.astimezone(tz).strftime("%H:%M")
+        hm = _hm(deadline.astimezone(tz))
         goal = (_("%(target)s %% by %(deadline)s tomorrow") if say_tomorrow else _("%(target)s %% by %(deadline)s")) % {
             "target": target, "deadline": hm}
     else:
         goal = None
     if window is not None:
-        start, end = (t.astimezone(tz).strftime("%H:%M") for t in window)
+        start, end = (_hm(t.astimezone(tz)) for t in window)
         text = _("Charging plan: %(start)s–%(end)s") % {"start": start, "end": end}
         if policy_enabled is False:
             return text + " · " + _("no deadline, fully cost-optimized")
@@ -217,7 +227,7 @@ def schedule_summary(days: Mapping[str, tuple[int | None, time | None]]) -> str 
 
     def says(plan: tuple[int | None, time | None]) -> str:
         assert plan[1] is not None
-        return _("%(target)s %% by %(deadline)s") % {"target": plan[0], "deadline": plan[1].strftime("%H:%M")}
+        return _("%(target)s %% by %(deadline)s") % {"target": plan[0], "deadline": _hm(plan[1])}
 
     if len(set(plans[:5])) == 1 and len(set(plans[5:])) == 1:
         return _("Weekdays %(weekdays)s · weekends %(weekends)s") % {

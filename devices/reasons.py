@@ -14,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from .schemas import BoostState, Device, ElectricVehicle, Flow, HeatPump, Inverter
-
-DAY_SHORT = (gettext_noop("Mon"), gettext_noop("Tue"), gettext_noop("Wed"), gettext_noop("Thu"),
-             gettext_noop("Fri"), gettext_noop("Sat"), gettext_noop("Sun"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +46,15 @@ def when(at: datetime, now: datetime, tz: tzinfo) -> str:
     elif days == 1:
         day = _("tomorrow")
     else:
-        day = _(DAY_SHORT[local.weekday()])
+        day = formats.date_format(local, "D")  # the weekday, abbreviated in the homeowner's language
     left = at.astimezone(UTC) - now.astimezone(UTC)
-    return f"{day} {local:%H:%M} ({_in(left, days)})"
+    # Translators: "Sun 18:00 (in 2 days)"; %(day)s is "today", "tomorrow" or a short weekday.
+    return _("%(day)s %(time)s (%(in)s)") % {"day": day, "time": hm(local), "in": _in(left, days)}
+
+
+def hm(at: datetime) -> str:
+    """A wall-clock time in the locale's TIME_FORMAT ("07:00" in English and German)."""
+    return formats.time_format(at, "TIME_FORMAT")
 
 
 def _in(left: timedelta, days: int) -> str:
@@ -94,7 +98,7 @@ def _paused(device: Device, *, now: datetime, tz: tzinfo, pause: Pause | None) -
             return Reason("resume_failed", ngettext(
                 "Still paused: resuming at %(time)s did not work yet. We keep trying (%(n)d attempt so far).",
                 "Still paused: resuming at %(time)s did not work yet. We keep trying (%(n)d attempts so far).",
-                pause.failed_attempts) % {"time": pause.until.astimezone(tz).strftime("%H:%M"),
+                pause.failed_attempts) % {"time": hm(pause.until.astimezone(tz)),
                                           "n": pause.failed_attempts}, "warn")
         if pause.until > now:
             text = (_("Smart charging paused until %(when)s.") if isinstance(device, ElectricVehicle)
@@ -126,7 +130,7 @@ def _ev(ev: ElectricVehicle, *, now: datetime, tz: tzinfo, plan_start: datetime 
     if ev.is_plugged_in:
         if plan_start is not None and plan_start > now:
             return Reason("waiting", _("Plugged in, waiting for the cheap window at %(time)s.") % {
-                "time": plan_start.astimezone(tz).strftime("%H:%M")})
+                "time": hm(plan_start.astimezone(tz))})
         return Reason("waiting", _("Plugged in, waiting for the cheapest hours."))
     return None
 
@@ -149,23 +153,24 @@ def _heat_pump(hp: HeatPump) -> Reason | None:
 
 
 def _kw(watts: float | None) -> str:
-    return f"{abs(watts or 0) / 1000:.1f} kW"
+    """"2.5 kW" ("2,5 kW" in German); rounded first, as number_format cuts the digits off."""
+    return f"{formats.number_format(round(abs(watts or 0) / 1000, 1), 1)} kW"
 
 
 def _inverter(iv: Inverter) -> Reason | None:
     """The battery when there is one (the pill already says what the grid does), else the grid."""
     if iv.has_battery:
-        flow = iv.battery_flow
-        full = "" if iv.battery_level is None else " " + _("(%(level)d %% full)") % {"level": iv.battery_level}
+        flow, known = iv.battery_flow, iv.battery_level is not None
         if flow is Flow.CHARGING:
-            text = _("Battery charging at %(kw)s") % {"kw": _kw(iv.battery_w)}
+            text = _("Battery charging at %(kw)s (%(level)d %% full).") if known else _("Battery charging at %(kw)s.")
         elif flow is Flow.DISCHARGING:
-            text = _("Battery powering the home at %(kw)s") % {"kw": _kw(iv.battery_w)}
+            text = (_("Battery powering the home at %(kw)s (%(level)d %% full).") if known
+                    else _("Battery powering the home at %(kw)s."))
         elif flow is Flow.IDLE:
-            text = _("Battery idle")
+            text = _("Battery idle (%(level)d %% full).") if known else _("Battery idle.")
         else:
             return None
-        return Reason("battery", f"{text}{full}.")
+        return Reason("battery", text % {"kw": _kw(iv.battery_w), "level": iv.battery_level or 0})
     grid = iv.grid_flow
     if grid is Flow.EXPORTING:
         return Reason("grid", _("No battery: the surplus is sold to the grid."))

@@ -15,10 +15,11 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.emails import email_language, email_send
 
 from . import budget, services
 from .models import AttentionNotice, ConsumptionSnapshot
@@ -281,13 +282,14 @@ def _send_notice(user: Any, kind: str, device: Device) -> int:
         return 0
     if not created:
         return 0
-    context = {"user": user, "device": device, "incident": incident, "dashboard_url": settings.DASHBOARD_URL,
-               "lapsed": device.is_authenticated is False, "brand": settings.PARTNER,
-               "reasons": list(dict.fromkeys(item.message for item in device.attention_items))}
-    subject = " ".join(render_to_string("accounts/email/attention_subject.txt", context).split())
-    body = render_to_string("accounts/email/attention_message.txt", context)
+    language = email_language(user)
+    with translation.override(language):  # the reasons are sentences in the homeowner's language
+        context = {"user": user, "device": device, "incident": incident,
+                   "lapsed": device.is_authenticated is False,
+                   "settings_url": f"{settings.DASHBOARD_URL}{reverse('accounts:settings')}",
+                   "reasons": list(dict.fromkeys(str(item.message) for item in device.attention_items))}
     try:
-        send_mail(subject, body, None, [user.email])
+        email_send(template_prefix="accounts/email/attention", to=user.email, context=context, language=language)
     except Exception:  # noqa: BLE001 - the mail server refused: forget the notice so the next run retries
         notice.delete()
         log.warning("attention_email_failed", extra={"user_id": user.pk, "device_id": device.id})

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure what the tests need is here: Redis, PostgreSQL and Debian's Chromium. Starts or installs
+# Make sure what the tests need is here: Redis, PostgreSQL, Debian's Chromium, Node.js and gettext. Starts or installs
 # them when missing (as CI and a fresh machine need); does nothing when they are already running.
 set -euo pipefail
 
@@ -55,6 +55,10 @@ fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "ensure-services: installing Debian's nodejs and npm (axe-core for the accessibility tests)"
   apt_install nodejs npm
+fi
+if ! command -v msgfmt >/dev/null 2>&1; then
+  echo "ensure-services: installing Debian's gettext (compilemessages: the German catalogue)"
+  apt_install gettext
 fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "ensure-services: installing Debian's chromium for the browser tests"

@@ -20,5 +20,5 @@ def sign_in(page: Any, base: str, email: str = DEMO_EMAIL, password: str | None 
     page.goto(base + "/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password or PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_load_state("networkidle")

@@ -86,6 +86,17 @@ def _isolated_cache(settings) -> None:
     clear_own_keys()
 
 
+@pytest.fixture(autouse=True)
+def _language_of_its_own():
+    """Each test starts in the default language: a request in German (the test client runs it in this
+    thread, and LocaleMiddleware activates per request, never back) must not carry into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # --- Personas and the two Podero seams ------------------------------------------------------------
 PASSWORD = "correct-horse-battery-42"
 

@@ -97,7 +97,9 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("electric-vehicle", "ev"), label="ev"),
     Endpoint("dashboard:device_detail", HOMEOWNER, GET, _device("inverter", "inverter"), label="inverter"),
     Endpoint("accounts:settings", HOMEOWNER, BOTH,
-             data={"timezone": "Europe/Vienna", "notify_attention": "on"}),
+             data={"timezone": "Europe/Vienna", "notify_attention": "on", "language": ""}),
+    Endpoint("accounts:sessions-end", HOMEOWNER, POST),
+    Endpoint("accounts:delete", HOMEOWNER, POST, data={"password": "not-the-password"}),
     Endpoint("favicon", ANYONE, GET),
     Endpoint("accounts:language", ANYONE, POST, data={"language": "de", "next": "/"}),
     # --- The household (the owner invites and removes people; the invitee accepts)

@@ -174,7 +174,7 @@ class FakePodero:
         self._find(user_id, kind, device_id)
         return f"https://manufacturer.example/connect/{device_id}"
 
-    def resolve_action(self, *, url: str, success_url: str, cancel_url: str) -> str:
+    def resolve_action(self, *, url: str, success_url: str, cancel_url: str, language: str | None = None) -> str:
         self._check("resolve_action", url.split("?", 1)[0], write=True)
         return "https://manufacturer.example/connect/resolve"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import zoneinfo
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -59,11 +60,20 @@ def number(value: float | None, places: int = 1) -> str:
     return f"{sign}{whole}{decimal_sep}{fraction}" if fraction else f"{sign}{whole}"
 
 
+_AFTER_NUMBER = re.compile(r"(%\(\w+\)\w+) ")
+
+
+def _nbsp(pattern: str) -> str:
+    """A unit never wraps away from its number ("12,34 €", "€ 12.34", "5 min"): the catalogue writes plain
+    spaces (xgettext reads no \\u escapes, and a translator cannot see a no-break space), made no-break here."""
+    return _AFTER_NUMBER.sub("\\1\u00a0", pattern).replace("€ ", "€\u00a0")
+
+
 def money(eur: float | None) -> str:
     """"€ 12.34" (the order comes from the translation: German reads "12,34 €")."""
     if eur is None:
         return "–"
-    text = _("€\u00a0%(amount)s") % {"amount": number(abs(eur), 2)}
+    text = _nbsp(_("€ %(amount)s")) % {"amount": number(abs(eur), 2)}
     return f"−{text}" if eur < 0 and round(abs(eur), 2) > 0 else text
 
 
@@ -91,7 +101,8 @@ def local_time(at: datetime | None, zone: tzinfo) -> str:
     if at is None:
         return _("unknown")
     local = at.astimezone(zone)
-    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}"
+    return _("%(date)s %(time)s") % {"date": formats.date_format(local, "SHORT_DATE_FORMAT"),
+                                     "time": formats.time_format(local, "TIME_FORMAT")}
 
 
 def duration_text(value: timedelta | None) -> str:
@@ -100,8 +111,8 @@ def duration_text(value: timedelta | None) -> str:
     minutes = int(round(value.total_seconds() / 60))
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return _("%(m)d\u00a0min") % {"m": rest}
-    return _("%(h)d\u00a0h %(m)02d\u00a0min") % {"h": hours, "m": rest}
+        return _nbsp(_("%(m)d min")) % {"m": rest}
+    return _nbsp(_("%(h)d h %(m)02d min")) % {"h": hours, "m": rest}
 
 
 def _add_months(day: date, months: int) -> date:

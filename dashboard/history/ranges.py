@@ -110,9 +110,14 @@ class HistoryRange:
     @property
     def title(self) -> str:
         if self.kind == "day":
-            return f"{formats.date_format(self.first, 'l')}, {date_text(self.first)}"
+            return _("%(weekday)s, %(date)s") % {"weekday": formats.date_format(self.first, "l"),
+                                                 "date": date_text(self.first)}
         if self.kind == "week":
-            return _("Week of %(date)s") % {"date": date_text(self.first)}
+            # "Week of 30 Nov" / "Woche ab 30. Nov."; the year only when it is not this year's week.
+            day = date_text(self.first, "MONTH_DAY_FORMAT")
+            if self.first.year != self.today.year:
+                day = _("%(day)s %(year)s") % {"day": day, "year": self.first.year}
+            return _("Week of %(date)s") % {"date": day}
         if self.kind == "month":
             return date_text(self.first, "YEAR_MONTH_FORMAT")
         return str(self.first.year)

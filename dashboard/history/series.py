@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from devices.schemas import TimeSeries
 
@@ -66,7 +66,8 @@ def _specs(kind: str, rng: HistoryRange) -> list[tuple[str, Any, list[tuple[str,
         ])]
     if kind == "electric-vehicles":
         return [("battery", gettext_lazy("Battery level and charging"), [
-            ("main", [Series("is_charging", "bands", "series--charging", gettext_lazy("Charging"), "h", 1, 1,
+            ("main", [Series("is_charging", "bands", "series--charging",
+                             pgettext_lazy("chart series: when the car charged", "Charging"), "h", 1, 1,
                              "charging_hours"),
                       Series("battery_level", "line", "series--battery", gettext_lazy("Battery level"), "%", 1, 0,
                              "battery_percent")]),
@@ -91,9 +92,11 @@ def chart_keys(kind: str) -> list[str]:
 def _row_label(bucket: Bucket, rng: HistoryRange) -> str:
     local = bucket.start.astimezone(rng.zone)
     if rng.kind == "day":
-        return f"{local:%H:%M} {local.tzname()}" if rng.dst_change else f"{local:%H:%M}"
+        clock = formats.time_format(local, "TIME_FORMAT")
+        return f"{clock} {local.tzname()}" if rng.dst_change else clock
     if rng.kind == "week":
-        return f"{formats.date_format(local, 'D')} {date_text(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}"
+        return (f"{formats.date_format(local, 'D')} {date_text(local, 'SHORT_DATE_FORMAT')} "
+                f"{formats.time_format(local, 'TIME_FORMAT')}")
     if rng.kind == "month":
         return f"{formats.date_format(local, 'D')} {date_text(local, 'SHORT_DATE_FORMAT')}"
     return date_text(local, "YEAR_MONTH_FORMAT")
@@ -102,7 +105,8 @@ def _row_label(bucket: Bucket, rng: HistoryRange) -> str:
 def _ticks(rng: HistoryRange, buckets: list[Bucket]) -> list[charts.XTick]:
     starts = [b.start for b in buckets]
     if rng.kind == "day":
-        return charts.x_ticks(starts, rng.zone, unit="hour", every=3, label=lambda t: f"{t:%H:%M}")
+        return charts.x_ticks(starts, rng.zone, unit="hour", every=3,
+                              label=lambda t: formats.time_format(t, "TIME_FORMAT"))
     if rng.kind == "week":
         return charts.x_ticks(starts, rng.zone, unit="day", every=1,
                               label=lambda t: f"{formats.date_format(t, 'D')} {t.day}")

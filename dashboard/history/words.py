@@ -51,7 +51,8 @@ def _share(saved: Any) -> str | None:
     percent = getattr(saved, "percent", None)
     if percent is None or not 0 < percent <= MAX_SHOWN_PERCENT:
         return None
-    return f"{number(percent, 0)}\u00a0%"
+    shown = number(percent, 0)
+    return None if shown == "0" else f"{shown}\u00a0%"  # "0,03 € (0 %)" reads as nothing saved
 
 
 def saved_words(saved: Any) -> str:

@@ -18,13 +18,15 @@ from typing import Any
 from django import template
 from django.utils import formats
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from devices.boost import boost_view
 from devices.schemas import MAX_PLAUSIBLE, Device, ElectricVehicle, Flow, Health, Inverter
 
 register = template.Library()
 
-UNKNOWN = "unknown"
+UNKNOWN = pgettext_lazy("reading", "unknown")  # lazy: a module constant, translated when shown
 KW_FROM = 1000  # below 1 kW we show whole watts, above it kilowatts with one decimal
 
 
@@ -46,7 +48,7 @@ def _real(value: Any) -> float | None:
 
 @register.filter
 def watts(value: Any) -> str:
-    """950 → "950 W", 1400 → "1.4 kW", None → "unknown"."""
+    """950 → "950 W", 1400 → "1.4 kW" ("1,4 kW" in German), None → "unknown"."""
     number = _real(value)
     if number is None:
         return UNKNOWN
@@ -64,8 +66,8 @@ def watts_abs(value: Any) -> str:
 @register.filter
 def kwh(value: Any) -> str:
     """Energy: one decimal below 100 kWh, whole numbers above."""
-    number = kwh_number(value)
-    return number if number == UNKNOWN else f"{number}\u00a0kWh"
+    number = _real(value)
+    return UNKNOWN if number is None else f"{kwh_number(number)}\u00a0kWh"
 
 
 @register.filter
@@ -122,14 +124,16 @@ def ago(value: Any) -> str:
         return UNKNOWN
     seconds = (datetime.now(UTC) - value).total_seconds()
     if seconds < 5:
-        return "just now"
+        return _("just now")
     if seconds < 60:
-        return f"{int(seconds)}\u00a0s ago"
+        # Translators: %(time)s is a number with its unit ("12 s", "5 min", "3 h").
+        return _("%(time)s ago") % {"time": f"{int(seconds)}\u00a0s"}
     if seconds < 3600:
-        return f"{int(seconds // 60)}\u00a0min ago"
+        return _("%(time)s ago") % {"time": f"{int(seconds // 60)}\u00a0min"}
     if seconds < 48 * 3600:
-        return f"{int(seconds // 3600)}\u00a0h ago"
-    return f"{int(seconds // 86400)} days ago"
+        return _("%(time)s ago") % {"time": f"{int(seconds // 3600)}\u00a0h"}
+    days = int(seconds // 86400)
+    return ngettext("%(n)s day ago", "%(n)s days ago", days) % {"n": days}
 
 
 def _zone(user: Any) -> Any:
@@ -158,10 +162,10 @@ def timestamp(context: template.Context, value: Any, prefix: str = "") -> dict[s
 
 # --- Words for states ----------------------------------------------------------------------------
 HEALTH_TEXT = {
-    Health.OK: ("ok", "Connected"),
-    Health.WARNING: ("warning", "Connection warning"),
-    Health.ERROR: ("error", "Connection error"),
-    Health.UNKNOWN: ("unknown", "Connection unknown"),
+    Health.OK: ("ok", gettext_lazy("Connected")),
+    Health.WARNING: ("warning", gettext_lazy("Connection warning")),
+    Health.ERROR: ("error", gettext_lazy("Connection error")),
+    Health.UNKNOWN: ("unknown", gettext_lazy("Connection unknown")),
 }
 HEALTH_ICONS = {
     "ok": "check-circle", "warning": "alert-triangle", "error": "x-circle", "unknown": "help-circle",
@@ -187,24 +191,24 @@ def boost_text(ev: ElectricVehicle) -> str:
 def battery_words(inverter: Inverter) -> str:
     flow = inverter.battery_flow
     if flow is Flow.CHARGING:
-        return f"Battery charging {watts_abs(inverter.battery_w)}"
+        return _("Battery charging %(power)s") % {"power": watts_abs(inverter.battery_w)}
     if flow is Flow.DISCHARGING:
-        return f"Battery discharging {watts_abs(inverter.battery_w)}"
+        return _("Battery discharging %(power)s") % {"power": watts_abs(inverter.battery_w)}
     if flow is Flow.IDLE:
-        return "Battery idle"
-    return "Battery flow unknown"
+        return _("Battery idle")
+    return _("Battery flow unknown")
 
 
 @register.filter
 def grid_words(inverter: Inverter) -> str:
     flow = inverter.grid_flow
     if flow is Flow.EXPORTING:
-        return f"Exporting {watts_abs(inverter.grid_w)} to the grid"
+        return _("Exporting %(power)s to the grid") % {"power": watts_abs(inverter.grid_w)}
     if flow is Flow.IMPORTING:
-        return f"Importing {watts_abs(inverter.grid_w)} from the grid"
+        return _("Importing %(power)s from the grid") % {"power": watts_abs(inverter.grid_w)}
     if flow is Flow.IDLE:
-        return "No power to or from the grid"
-    return "Grid exchange unknown"
+        return _("No power to or from the grid")
+    return _("Grid exchange unknown")
 
 
 @register.filter
@@ -213,10 +217,10 @@ def surplus_words(inverter: Inverter) -> str:
     if surplus is None:
         return UNKNOWN
     if surplus >= 0.5:
-        return f"{watts(surplus)} more than your home uses"
+        return _("%(power)s more than your home uses") % {"power": watts(surplus)}
     if surplus <= -0.5:
-        return f"{watts_abs(surplus)} less than your home uses"
-    return "Solar covers exactly what your home uses"
+        return _("%(power)s less than your home uses") % {"power": watts_abs(surplus)}
+    return _("Solar covers exactly what your home uses")
 
 
 # --- Energy-flow diagram -------------------------------------------------------------------------
@@ -292,9 +296,9 @@ def energy_flow(inverter: Inverter) -> dict[str, Any]:
         "idle" if inverter.grid_flow is Flow.IDLE else UNKNOWN
     )
     description = " ".join([
-        f"Solar production {watts(inverter.solar_w)}.",
-        f"Your home uses {watts(inverter.household_w)}.",
-        f"{battery_words(inverter)}." if battery else "No battery.",
+        _("Solar production %(power)s.") % {"power": watts(inverter.solar_w)},
+        _("Your home uses %(power)s.") % {"power": watts(inverter.household_w)},
+        f"{battery_words(inverter)}." if battery else _("No battery."),  # a translated phrase, closed
         f"{grid_words(inverter)}.",
     ])
     return {
@@ -306,7 +310,9 @@ def energy_flow(inverter: Inverter) -> dict[str, Any]:
 
 
 # --- Consumption bars ----------------------------------------------------------------------------
-PERIODS = (("day", "Last day", 1), ("week", "Last week", 7), ("month", "Last month", 30))
+PERIODS = (("day", gettext_lazy("Last day"), 1), ("week", gettext_lazy("Last week"), 7),
+           ("month", gettext_lazy("Last month"), 30))
+PERIOD_COLUMNS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
 
 
 @dataclass(frozen=True)
@@ -329,8 +335,8 @@ class BarRow:
 Part = tuple[str, str, Callable[[str], float | None]]  # (name, tone, period key -> kWh)
 
 
-HOME_USE = "Home use"  # everything the home uses (an inverter's household figure)
-EVERYTHING_ELSE = "Everything else"  # home use minus the devices Podero steers
+HOME_USE = gettext_lazy("Home use")  # everything the home uses (an inverter's household figure)
+EVERYTHING_ELSE = gettext_lazy("Everything else")  # home use minus the devices Podero steers
 TONES_PER_KIND = 3  # the 2nd and 3rd device of one kind get their own colour (CSS: --c-<kind>-2, -3)
 
 
@@ -357,7 +363,7 @@ def _rows(parts: list[Part]) -> list[BarRow]:
         raw.append((label, total, [(n, t, v / days) for n, t, v in known]))
     peak = max((sum(v for _, _, v in segs) for _, _, segs in raw), default=0.0) or 1.0
     rows = []
-    for (label, total, segs), (_, _, days) in zip(raw, PERIODS, strict=True):
+    for (label, total, segs), (_key, _label, days) in zip(raw, PERIODS, strict=True):
         x = 0.0
         segments = []
         for name, tone, per_day in segs:
@@ -372,7 +378,7 @@ def _rows(parts: list[Part]) -> list[BarRow]:
 @register.inclusion_tag("dashboard/components/consumption_chart.html")
 def consumption_chart(device: Device, heading_level: int = 3) -> dict[str, Any]:
     # One name per quantity across the product: an inverter's household figure is the whole home's use.
-    title = HOME_USE if device.kind == "inverter" else "Consumption"
+    title = HOME_USE if device.kind == "inverter" else _("Consumption")
     return {"rows": _rows([_device_part(device)]), "title": title,
             "heading": f"h{heading_level}", "legend": [], "has_data": device.has_consumption}
 
@@ -400,7 +406,7 @@ def home_consumption(devices: list[Device]) -> dict[str, Any]:
     breakdown = [(name, tone, [get(key) for key, _, _ in PERIODS]) for name, tone, get in parts] \
         if len(parts) > 1 else []
     return {"rows": _rows(parts), "title": HOME_USE, "heading": "h2", "legend": [],
-            "breakdown": breakdown, "periods": [label for _, label, _ in PERIODS],
+            "breakdown": breakdown, "periods": [PERIOD_COLUMNS[key] for key, _label, _days in PERIODS],
             "has_data": bool(parts), "home": True}
 
 

@@ -131,15 +131,19 @@ class PoderoClient(HistoryEndpoints, OnboardingEndpoints):
         data = self._call("PUT", path, json=policy)
         return data if isinstance(data, dict) else {}
 
-    def resolve_action(self, *, url: str, success_url: str, cancel_url: str) -> str:
+    def resolve_action(self, *, url: str, success_url: str, cancel_url: str, language: str | None = None) -> str:
         """Start a pending action (fact sheet §5): POST its resolution link, get where to send the homeowner.
 
         The link carries a signed secret and needs our Bearer token, so it is called here, server-side,
         and only when it points at the Podero API we are configured for (the token never goes elsewhere).
+        `language` (an IETF tag such as "de") localises the reauthentication UI (addendum §(c)).
         """
         if not url.startswith(self.base_url + "/"):
             raise PoderoBadResponse("resolution link is not on the configured Podero host")
-        data = self._call("POST", url[len(self.base_url):], json={"successUrl": success_url, "cancelUrl": cancel_url})
+        body = {"successUrl": success_url, "cancelUrl": cancel_url}
+        if language:
+            body["language"] = language
+        data = self._call("POST", url[len(self.base_url):], json=body)
         return _user_facing_url(data, "redirect_url")
 
     def start_auth_session(self, *, org_id: str | None = None, user_id: str, kind: str, device_id: str,

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
+
 from .parsing import STALE_AFTER, _first, as_bool, as_datetime, as_float, as_int, as_str, as_uuid
 
 URL_KINDS = {"heat-pump": "heat-pumps", "electric-vehicle": "electric-vehicles", "inverter": "inverters"}
@@ -58,6 +61,14 @@ class Action:
         return self.url.split("?", 1)[0] if self.url else None
 
 
+# Podero's documented device_type short names (fact sheet §2), in our words; any other falls back.
+DEVICE_TYPES = {
+    "hp_atw": gettext_noop("Heat pump (air to water)"),
+    "ev": gettext_noop("Electric vehicle"),
+    "inverter": gettext_noop("Solar inverter"),
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttentionItem:
     """One thing the homeowner must do, in plain words, with the manufacturer's reconnect link if any."""
@@ -73,14 +84,25 @@ class AttentionItem:
 
 
 def _attention_message(code: str, manufacturer: str | None, noun: str) -> str:
+    """Whole sentences per code (German words them differently); any other code gets the generic one."""
+    names = {"manufacturer": manufacturer, "noun": _(noun)}
     if code == "reauthenticate":
-        account = f"your {manufacturer} account" if manufacturer else "your manufacturer account"
-        return f"The connection to {account} has expired. Reconnect it so Podero can keep optimizing."
+        return (_("The connection to your %(manufacturer)s account has expired. Reconnect it so Podero can keep "
+                  "optimizing.") if manufacturer else
+                _("The connection to your manufacturer account has expired. Reconnect it so Podero can keep "
+                  "optimizing.")) % names
     if code == "not_authenticated":
-        account = f"your {manufacturer} account" if manufacturer else "your manufacturer account"
-        return (f"This {noun} is not connected to {account} any more. "
-                "Reconnect it so Podero can keep optimizing.")
-    return f"Podero needs you to take an action on this {noun} before it can resume normal optimization."
+        return (_("This %(noun)s is not connected to your %(manufacturer)s account any more. Reconnect it so "
+                  "Podero can keep optimizing.") if manufacturer else
+                _("This %(noun)s is not connected to your manufacturer account any more. Reconnect it so Podero "
+                  "can keep optimizing.")) % names
+    return _("Podero needs you to take an action on this %(noun)s before it can resume normal optimization.") % names
+
+
+UNKNOWN_NAMES = {  # a device without make and model; German needs the noun's gender, so whole phrases
+    "device": gettext_noop("Unknown device"), "heat pump": gettext_noop("Unknown heat pump"),
+    "electric vehicle": gettext_noop("Unknown electric vehicle"), "solar inverter": gettext_noop("Unknown solar inverter"),
+}
 
 
 _KNOWN = {
@@ -96,13 +118,14 @@ _KNOWN = {
 class Device:
     kind: ClassVar[str] = "device"
     api_kind: ClassVar[str] = ""
-    noun: ClassVar[str] = "device"
+    noun: ClassVar[str] = gettext_noop("device")  # English; translate where shown: _(device.noun)
 
     id: str | None
     manufacturer: str | None = None
     model: str | None = None
     year: int | None = None
-    type_name: str | None = None
+    type_name: str | None = None  # device_type.long_name, Podero's English ("Heat Pump (Air-to-Water)")
+    type_code: str | None = None  # device_type.short_name ("hp_atw")
     connection_status: Health = Health.UNKNOWN
     monitoring_status: Health = Health.UNKNOWN
     steering_status: Health = Health.UNKNOWN
@@ -126,7 +149,18 @@ class Device:
     @property
     def name(self) -> str:
         parts = [p for p in (self.manufacturer, self.model) if p]
-        return " ".join(parts) if parts else f"Unknown {self.noun}"
+        return " ".join(parts) if parts else _(UNKNOWN_NAMES.get(self.noun, UNKNOWN_NAMES["device"]))
+
+    @property
+    def type_label(self) -> str:
+        """The device type in the reader's language: ours for the types we know, Podero's English name
+        only while English is shown, else the kind's noun ("Wärmepumpe")."""
+        known = DEVICE_TYPES.get(self.type_code or "")
+        if known:
+            return _(known)
+        if self.type_name and (get_language() or "en").startswith("en"):
+            return self.type_name
+        return _(self.noun)
 
     # -- freshness
     def state_age(self, now: datetime | None = None) -> timedelta | None:
@@ -179,7 +213,9 @@ class Device:
         get a generic sentence), or one for a lost authentication that carries no action."""
         if not self.needs_attention:
             return []
-        label = f"Reconnect {self.manufacturer}" if self.manufacturer else "Reconnect"
+        label = (_("Reconnect %(manufacturer)s") % {"manufacturer": self.manufacturer} if self.manufacturer
+                 else _("Reconnect"))
+        resolve = _("Resolve")
         direct = self.authorization_url or self.embeddable_url
         lost = self.is_authenticated is False
         items = []
@@ -187,14 +223,14 @@ class Device:
             via_link = action.url is not None
             items.append(AttentionItem(
                 code=action.code, message=_attention_message(action.code, self.manufacturer, self.noun),
-                url=None if via_link else direct, button_label=label if action.code == "reauthenticate" else "Resolve",
+                url=None if via_link else direct, button_label=label if action.code == "reauthenticate" else resolve,
                 reconnect=via_link or (lost and not direct), action_index=index if via_link else None,
             ))
         if not items:
             code = "not_authenticated" if lost else "unknown"
             items.append(AttentionItem(
                 code=code, message=_attention_message(code, self.manufacturer, self.noun), url=direct,
-                button_label=label if lost else "Resolve", reconnect=lost and not direct,
+                button_label=label if lost else resolve, reconnect=lost and not direct,
             ))
         return items
 
@@ -227,6 +263,7 @@ def _common(raw: Mapping[str, Any]) -> dict[str, Any]:
         "model": as_str(model.get("model")),
         "year": as_int(model.get("year")),
         "type_name": as_str(dtype.get("long_name")),
+        "type_code": as_str(dtype.get("short_name")),
         "connection_status": Health.parse(raw.get("connection_status")),
         "monitoring_status": Health.parse(raw.get("monitoring_status")),
         "steering_status": Health.parse(raw.get("steering_status")),

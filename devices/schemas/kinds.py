@@ -8,21 +8,32 @@ from datetime import time, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
+
 from .. import payload
 from .base import _KNOWN, BoostState, Device, _common, _extra
 from .parsing import _first, as_bool, as_float, as_int, as_percent, as_str, as_time, as_uuid
 
 # --- Heat pump ----------------------------------------------------------------------------------
-HP_MODE_LABELS = {"min": "Min", "low": "ECO", "mid": "Comfort", "max": "Boost"}
-HP_MODE_MEANING = {"min": "the lowest setting", "low": "saving energy", "mid": "normal comfort",
-                   "max": "the highest setting"}
+# Lazy: module constants, translated when shown ("Boost" of a heat pump is not the car's "Boost").
+HP_MODE_LABELS = {"min": pgettext_lazy("heat pump mode", "Min"), "low": pgettext_lazy("heat pump mode", "ECO"),
+                  "mid": pgettext_lazy("heat pump mode", "Comfort"), "max": pgettext_lazy("heat pump mode", "Boost")}
+HP_MODE_MEANING = {"min": gettext_noop("the lowest setting"), "low": gettext_noop("saving energy"),
+                   "mid": gettext_noop("normal comfort"), "max": gettext_noop("the highest setting")}
+HP_LEGACY_MODES = {"heating": gettext_noop("Heating"), "cooling": gettext_noop("Cooling"),
+                   "hot water": gettext_noop("Hot water"), "dhw": gettext_noop("Hot water"),
+                   "standby": gettext_noop("Standby"), "off": gettext_noop("Off"), "auto": gettext_noop("Automatic")}
+HP_FUNCTIONS = (("is_space_heating_enabled", gettext_noop("heating")),
+                ("is_hot_water_heating_enabled", gettext_noop("hot water")),
+                ("is_space_cooling_enabled", gettext_noop("cooling")), ("is_pool_heating_enabled", gettext_noop("pool")))
 
 
 @dataclass(frozen=True, kw_only=True)
 class HeatPump(Device):
     kind: ClassVar[str] = "heat_pump"
     api_kind: ClassVar[str] = "heat-pumps"
-    noun: ClassVar[str] = "heat pump"
+    noun: ClassVar[str] = gettext_noop("heat pump")
 
     optimization_level: str | None = None
     operational_mode: str | None = None
@@ -41,13 +52,13 @@ class HeatPump(Device):
     def optimization_label(self) -> str:
         """Guide: inactive → "Not optimizing"; min/low/mid/max → Min/ECO/Comfort/Boost."""
         if self.is_smart_optimization_active is False:
-            return "Not optimizing"
+            return _("Not optimizing")
         if self.is_smart_optimization_active is None:
-            return "Unknown"
+            return _("Unknown")
         if self.current_mode is None:
-            return "Optimizing"
+            return _("Optimizing")
         label = HP_MODE_LABELS.get(self.current_mode.lower())
-        return label if label else f"Optimizing ({self.current_mode})"
+        return str(label) if label else _("Optimizing (%(mode)s)") % {"mode": self.current_mode}
 
 
     @property
@@ -55,27 +66,30 @@ class HeatPump(Device):
         """What the running mode means, in words ("Min — the lowest setting")."""
         if not self.is_smart_optimization_active or not self.current_mode:
             return None
-        return HP_MODE_MEANING.get(self.current_mode.lower())
+        meaning = HP_MODE_MEANING.get(self.current_mode.lower())
+        return _(meaning) if meaning else None
 
     @property
     def optimization_level_label(self) -> str | None:
         """`optimization_level`: the highest setting Podero may use, in the same words as the modes."""
         if not self.optimization_level:
             return None
-        return HP_MODE_LABELS.get(self.optimization_level.lower(), self.optimization_level)
+        return str(HP_MODE_LABELS.get(self.optimization_level.lower(), self.optimization_level))
 
     @property
     def operating_mode_label(self) -> str | None:
         """The legacy `operational_mode` when sent, else what the enabled functions say (new-style payloads)."""
         if self.operational_mode:
-            return self.operational_mode
-        flags = [(name, as_bool(self.extra.get(key))) for key, name in (
-            ("is_space_heating_enabled", "heating"), ("is_hot_water_heating_enabled", "hot water"),
-            ("is_space_cooling_enabled", "cooling"), ("is_pool_heating_enabled", "pool"))]
-        if all(value is None for _, value in flags):
+            legacy = HP_LEGACY_MODES.get(self.operational_mode.strip().lower().replace("_", " "))
+            return _(legacy) if legacy else self.operational_mode  # a mode we don't know is shown as sent
+        flags = [(name, as_bool(self.extra.get(key))) for key, name in HP_FUNCTIONS]
+        if all(value is None for _name, value in flags):
             return None
-        enabled = [name for name, value in flags if value]
-        return " & ".join(enabled).capitalize() if enabled else "Standby"
+        enabled = [_(name) for name, value in flags if value]
+        if not enabled:
+            return _("Standby")
+        text = " & ".join(enabled)
+        return text[:1].upper() + text[1:]  # not str.capitalize(): German nouns keep their capitals
 
 
 _HP_FIELDS = {
@@ -114,10 +128,10 @@ class ChargeStatus(StrEnum):
 
 
 CHARGE_STATUS_LABELS = {
-    ChargeStatus.UNPLUGGED: "Unplugged",
-    ChargeStatus.WAITING: "Plugged in — waiting for an optimal window",
-    ChargeStatus.CHARGING: "Charging",
-    ChargeStatus.UNKNOWN: "Charging status unknown",
+    ChargeStatus.UNPLUGGED: gettext_noop("Unplugged"),
+    ChargeStatus.WAITING: gettext_noop("Plugged in — waiting for an optimal window"),
+    ChargeStatus.CHARGING: gettext_noop("Charging"),
+    ChargeStatus.UNKNOWN: gettext_noop("Charging status unknown"),
 }
 
 
@@ -125,7 +139,7 @@ CHARGE_STATUS_LABELS = {
 class ElectricVehicle(Device):
     kind: ClassVar[str] = "electric_vehicle"
     api_kind: ClassVar[str] = "electric-vehicles"
-    noun: ClassVar[str] = "electric vehicle"
+    noun: ClassVar[str] = gettext_noop("electric vehicle")
 
     is_plugged_in: bool | None = None
     is_charging: bool | None = None
@@ -156,8 +170,8 @@ class ElectricVehicle(Device):
     @property
     def charge_status_label(self) -> str:
         if self.charge_status is ChargeStatus.WAITING and self.is_fully_charged:
-            return "Plugged in — fully charged"
-        return CHARGE_STATUS_LABELS[self.charge_status]
+            return _("Plugged in — fully charged")
+        return _(CHARGE_STATUS_LABELS[self.charge_status])
 
     @property
     def target_percent(self) -> int | None:
@@ -185,14 +199,14 @@ class ElectricVehicle(Device):
         if self.boost_state is not BoostState.UNAVAILABLE:
             return None
         if self.is_authenticated is False:
-            return "the car is not connected to Podero"
+            return _("the car is not connected to Podero")
         if self.is_fully_charged:
-            return "the battery is full"
+            return _("the battery is full")
         if self.is_charging:
-            return "the car is already charging"
+            return _("the car is already charging")
         if self.is_plugged_in is False:
-            return "the car is not plugged in"
-        return "boost is not enabled for this car"
+            return _("the car is not plugged in")
+        return _("boost is not enabled for this car")
 
 
 _EV_FIELDS = {
@@ -249,7 +263,7 @@ class Flow(StrEnum):
 class Inverter(Device):
     kind: ClassVar[str] = "inverter"
     api_kind: ClassVar[str] = "inverters"
-    noun: ClassVar[str] = "solar inverter"
+    noun: ClassVar[str] = gettext_noop("solar inverter")
 
     solar_w: float | None = None
     household_w: float | None = None
@@ -272,6 +286,15 @@ class Inverter(Device):
     @property
     def has_battery(self) -> bool:
         return bool(self.is_battery_connected) or self.battery_level is not None
+
+    @property
+    def self_use_pct(self) -> float | None:
+        """Self-consumption now: the share of the solar power used in the home (its battery included),
+        i.e. not exported. None without solar, or when the grid flow is unknown."""
+        if not self.solar_w or self.solar_w <= 0 or self.grid_w is None:
+            return None
+        exported = min(max(self.grid_w, 0.0), self.solar_w)
+        return 100.0 * (self.solar_w - exported) / self.solar_w
 
     @property
     def battery_flow(self) -> Flow:

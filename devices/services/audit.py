@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
 
 from ..models import AuditEntry
 from .errors import LinkLike
@@ -31,11 +32,13 @@ A_DEVICE_ADDED = "device_added"
 A_DEVICE_REMOVE = "device_remove"
 A_VIEW_AS = "view_as_homeowner"  # partner staff opened the read-only "view as homeowner" page
 
-NOT_SAVED = "Your change was not saved: {reason} Please try again."
+# Lazy: translated when used, in the language of the request they answer. `NOT_SAVED.format(reason=…)`.
+NOT_SAVED = gettext_lazy("Your change was not saved: {reason} Please try again.")
 CONFLICT_MESSAGES = {
-    "already_charging": "Already charging or full — nothing to do.",
-    "fully_charged": "Already charging or full — nothing to do.",
-    "no_active_session": "The car has no active charging session — check that it is plugged in and connected.",
+    "already_charging": gettext_lazy("Already charging or full — nothing to do."),
+    "fully_charged": gettext_lazy("Already charging or full — nothing to do."),
+    "no_active_session": gettext_lazy("The car has no active charging session — check that it is plugged in "
+                                      "and connected."),
 }
 
 
@@ -47,7 +50,7 @@ class WriteError(Exception):
 
     def __init__(self, message: str, *, field_errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = str(message)  # a lazy sentence, translated now
         self.field_errors = field_errors or {}
 
 
@@ -78,9 +81,18 @@ class WriteUnknown(WriteError):
     outcome = AuditEntry.Outcome.UNKNOWN
 
 
-UNCHANGED = ("Not saved — nothing changed: Podero did not answer in time, and your {noun} still shows the "
-             "previous setting. Please try again.")
-CHECKING = "We could not confirm yet whether your change was saved — checking…"
+# One sentence per kind of device (German needs the noun's gender): `UNCHANGED.get(kind, UNCHANGED[""])`.
+UNCHANGED = {
+    "heat-pumps": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your heat pump "
+                               "still shows the previous setting. Please try again."),
+    "inverters": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your solar "
+                              "inverter still shows the previous setting. Please try again."),
+    "electric-vehicles": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your "
+                                      "electric vehicle still shows the previous setting. Please try again."),
+    "": gettext_lazy("Not saved — nothing changed: Podero did not answer in time, and your device still shows "
+                     "the previous setting. Please try again."),
+}
+CHECKING = gettext_lazy("We could not confirm yet whether your change was saved — checking…")
 
 
 def storable(text: str) -> str:

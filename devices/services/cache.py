@@ -25,7 +25,7 @@ from django.core.cache import cache
 
 from .. import podero
 from ..podero import PoderoError
-from .errors import LinkLike, RecentFailure, describe_failure
+from .errors import LinkLike, RecentFailure, describe_failure_source
 
 FRESH_FOR = 30  # seconds; the guide's stale time for device lists, and the page's poll interval
 KEEP_FOR = 24 * 60 * 60  # last-known data survives a day-long outage
@@ -106,7 +106,7 @@ def fetch_once(key: str, fetch: Callable[[], Any], *, max_age: float = FRESH_FOR
             try:
                 items = fetch()
             except PoderoError as exc:
-                description = describe_failure(exc)
+                description = describe_failure_source(exc)  # English: translated when read
                 cache.set(err_key, description, error_memo_s)
                 cache.set(key + ":failed", description, keep_for)
                 raise

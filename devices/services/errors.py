@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from django.http import Http404
+from django.utils.translation import gettext, gettext_noop
 
 from .. import podero
 
@@ -24,18 +25,36 @@ class RecentFailure(podero.PoderoUnavailable):
     """This key's fetch failed moments ago (the error memo); the message is that failure's description."""
 
 
-def describe_failure(exc: BaseException) -> str:
-    """A short sentence for people; never str(exc)."""
+_UNREACHABLE = gettext_noop("Podero is not reachable.")
+_BUSY = gettext_noop("Podero is busy; we'll try again in a moment.")
+_NOT_AUTHORISED = gettext_noop("The connection to Podero is not authorised. Please contact support.")
+_UNREADABLE = gettext_noop("Podero sent data we could not read.")
+_NO_ANSWER = gettext_noop("Podero could not answer this request.")
+
+
+def describe_failure_source(exc: BaseException) -> str:
+    """The sentence in English (the catalogue's msgid): what the cache keeps, so each reader gets it in
+    their own language through `describe_failure` (a memo is read by people of either language)."""
     if isinstance(exc, RecentFailure):
         return str(exc)
     if isinstance(exc, podero.PoderoCircuitOpen) and not exc.rate_limited:
-        return "Podero is not reachable."  # paused after repeated failures: still an outage to the reader
+        return _UNREACHABLE  # paused after repeated failures: still an outage to the reader
     if isinstance(exc, podero.PoderoRateLimited | podero.PoderoCircuitOpen):
-        return "Podero is busy; we'll try again in a moment."
+        return _BUSY
     if isinstance(exc, podero.PoderoUnavailable):
-        return "Podero is not reachable."
+        return _UNREACHABLE
     if isinstance(exc, podero.PoderoAuthError):
-        return "The connection to Podero is not authorised. Please contact support."
+        return _NOT_AUTHORISED
     if isinstance(exc, podero.PoderoBadResponse):
-        return "Podero sent data we could not read."
-    return "Podero could not answer this request."
+        return _UNREADABLE
+    return _NO_ANSWER
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A short sentence for people, in the active language; never str(exc)."""
+    return gettext(describe_failure_source(exc))
+
+
+def failure_text(source: str | None) -> str | None:
+    """A failure sentence the cache kept (English, see `describe_failure_source`) in the active language."""
+    return gettext(source) if source else None

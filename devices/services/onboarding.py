@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import podero
 from ..models import AuditEntry, DeviceOnboarding
@@ -140,7 +141,7 @@ def onboarding_start(*, user: Any, link: LinkLike, language: str,
     if not take_write_slot(user):
         _audit(user, link, A_ONBOARDING_START, outcome=AuditEntry.Outcome.RATE_LIMITED, values=values,
                error=f"more than {WRITE_LIMIT} writes in {WRITE_WINDOW_S} s")
-        raise WriteRateLimited("Too many changes in the last minute.")
+        raise WriteRateLimited(_("Too many changes in the last minute."))
     ids = Ids.of(link)
     row = DeviceOnboarding.objects.create(user=user, podero_user_id=ids.user)
     success_url, cancel_url = return_urls(row.ref)
@@ -154,7 +155,7 @@ def onboarding_start(*, user: Any, link: LinkLike, language: str,
         _audit(user, link, A_ONBOARDING_START, outcome=AuditEntry.Outcome.UNKNOWN, values=values,
                status=getattr(exc, "status", None),
                error=f"no answer from Podero: {exc}; a session it may have opened adds no device and expires")
-        raise WriteUnknown("Podero did not answer in time.") from exc
+        raise WriteUnknown(_("Podero did not answer in time.")) from exc
     except PoderoError as exc:
         _finish_row(row, State.FAILED)
         outcome = (AuditEntry.Outcome.RATE_LIMITED if isinstance(exc, podero.PoderoRateLimited)

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import podero
 from ..models import AuditEntry, ScheduledResume
@@ -28,7 +29,7 @@ from ..podero import PoderoError
 from ..reasons import Pause
 from .audit import audit
 from .cache import Ids
-from .errors import LinkLike, describe_failure
+from .errors import LinkLike, describe_failure_source
 from .reads import invalidate, invalidate_device
 from .writes import WriteUnknown, optimization_set
 
@@ -61,14 +62,14 @@ def pause_end(choice: str, *, now: datetime, tz: tzinfo, at: datetime | None = N
         return None
     if choice == "at":
         if at is None:
-            raise PauseChoiceInvalid("Enter the date and time to resume.")
+            raise PauseChoiceInvalid(_("Enter the date and time to resume."))
         when = at if at.tzinfo is not None else at.replace(tzinfo=tz)
         if when.astimezone(UTC) <= now.astimezone(UTC) + timedelta(minutes=1):
-            raise PauseChoiceInvalid("Choose a time in the future.")
+            raise PauseChoiceInvalid(_("Choose a time in the future."))
         if when - now > MAX_AHEAD:
-            raise PauseChoiceInvalid("Choose a time within the next 60 days, or pause indefinitely.")
+            raise PauseChoiceInvalid(_("Choose a time within the next 60 days, or pause indefinitely."))
         return when
-    raise PauseChoiceInvalid("Choose how long to pause.")
+    raise PauseChoiceInvalid(_("Choose how long to pause."))
 
 
 def _cancel_pending(device_id: Any) -> int:
@@ -166,7 +167,7 @@ def _resume_one(pk: int, now: datetime) -> bool:
         except PoderoError as exc:  # incl. an unknown outcome: turning optimization on twice is harmless
             row.attempts += 1
             row.next_attempt_at = now + retry_delay(row.attempts)
-            row.last_error = describe_failure(exc)[:300]
+            row.last_error = describe_failure_source(exc)[:300]  # English: for partner staff (admin)
             row.save(update_fields=["attempts", "next_attempt_at", "last_error"])
             audit(user=None, link=acting, kind=row.device_kind, device_id=row.device_id, action=A_TIMED_RESUME,
                   values=values, outcome=AuditEntry.Outcome.FAILED, upstream_status=getattr(exc, "status", None),

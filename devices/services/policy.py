@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from .. import podero
 from ..podero import PoderoError
@@ -128,7 +130,7 @@ def ev_charge_policy_get(*, link: LinkLike, device_id: Any) -> ChargePolicy:
 def ev_charge_plan(*, link: LinkLike, device: ElectricVehicle, now: datetime | None = None) -> str | None:
     """The next charging deadline in plain words; None when we cannot tell."""
     if device.is_charge_policy_enabled is False:
-        return "No deadline: fully cost-optimized charging."
+        return _("No deadline: fully cost-optimized charging.")
     if device.is_charge_policy_enabled is not True or device.id is None:
         return None
     # Until the weekly policy is in the cache, the daily default below still tells the plan.
@@ -148,9 +150,10 @@ def ev_charge_plan(*, link: LinkLike, device: ElectricVehicle, now: datetime | N
 
     today = plan_for(0)
     if today.deadline is not None and today.percentage is not None and local.time() < today.deadline:
-        label, plan = "Today", today
+        sentence, plan = _("Today: %(level)s %% by %(time)s"), today
     else:
-        label, plan = "Tomorrow", plan_for(1)
+        sentence, plan = _("Tomorrow: %(level)s %% by %(time)s"), plan_for(1)
     if plan.percentage is None or plan.deadline is None:
         return None
-    return f"{label}: {plan.percentage} % by {plan.deadline:%H:%M}"
+    return sentence % {"level": formats.number_format(plan.percentage),
+                       "time": formats.time_format(plan.deadline, "TIME_FORMAT")}

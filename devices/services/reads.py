@@ -26,7 +26,7 @@ from ..podero import KINDS, PoderoError
 from ..schemas import Device, ElectricVehicle, parse_device
 from . import background
 from .cache import FRESH_FOR, Ids, as_entry, fetch_once, invalidate_key, read_entry, replace_items, usable
-from .errors import DeviceNotFound, LinkLike, describe_failure
+from .errors import DeviceNotFound, LinkLike, describe_failure, failure_text
 
 log = logging.getLogger("devices.services")
 
@@ -207,7 +207,7 @@ def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str]
             if now - entry["fetched_at"] >= FRESH_FOR and newer_sync_possible(entry, now):
                 _schedule_refresh(ids, kind)
                 # Served at once; if the last refresh failed, say why this data is old.
-                result.error = found.get(keys[kind] + ":failed")
+                result.error = failure_text(found.get(keys[kind] + ":failed"))
             _fill(result, kind, entry)
             results[kind] = result
     if len(to_fetch) == 1:

@@ -14,6 +14,9 @@ from dataclasses import replace as _replace
 from datetime import time as _time
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from .. import podero
 from ..models import AuditEntry
 from ..podero import PoderoError
@@ -70,7 +73,7 @@ def write_invalid(*, user: Any, link: LinkLike, kind: str, device_id: Any, actio
     audit(user=user, link=link, kind=kind, device_id=device_id, action=action, values=values,
           device_name=device.name if device is not None else "", outcome=AuditEntry.Outcome.INVALID, error="; ".join(f"{k}: {v}" for k, v in errors.items())[:2000])
     if device is None:
-        raise WriteFailed(NOT_SAVED.format(reason="your devices could not be loaded."))
+        raise WriteFailed(NOT_SAVED.format(reason=_("your devices could not be loaded.")))
     return device
 
 
@@ -80,7 +83,9 @@ def _begin(*, user: Any, link: LinkLike, kind: str, device_id: Any, action: str,
         audit(user=user, link=link, kind=kind, device_id=device_id, action=action, values=values,
               outcome=AuditEntry.Outcome.RATE_LIMITED, error=f"more than {WRITE_LIMIT} writes in {WRITE_WINDOW_S} s")
         raise WriteRateLimited(
-            f"You have made {WRITE_LIMIT} changes in the last minute. Please wait a minute and try again."
+            ngettext("You have made %(count)d change in the last minute. Please wait a minute and try again.",
+                     "You have made %(count)d changes in the last minute. Please wait a minute and try again.",
+                     WRITE_LIMIT) % {"count": WRITE_LIMIT}
         )
     try:
         return device_get_for_write(user=user, link=link, kind=kind, device_id=device_id, action=action,
@@ -102,7 +107,7 @@ def _fail(exc: PoderoError, *, user: Any, link: LinkLike, kind: str, device_id: 
         detail = f"409 state={exc.state} reason={reason}"
     elif isinstance(exc, podero.PoderoValidationError):
         fields = field_errors(exc) if field_errors else exc.field_errors
-        error = WriteInvalid(NOT_SAVED.format(reason="Podero did not accept these values."), field_errors=fields)
+        error = WriteInvalid(NOT_SAVED.format(reason=_("Podero did not accept these values.")), field_errors=fields)
         detail = f"{status} {fields}" if fields else f"{status} {exc.detail!r}"[:500]
     elif isinstance(exc, podero.PoderoRateLimited):
         error = WriteFailed(NOT_SAVED.format(reason=describe_failure(exc)))
@@ -153,7 +158,7 @@ def _unknown(exc: podero.PoderoOutcomeUnknown, *, user: Any, link: LinkLike, kin
         return device, fresh
     if applied is False:
         confirm.resolve(entry, False, "re-read at once")
-        raise WriteFailed(UNCHANGED.format(noun=device.noun))
+        raise WriteFailed(UNCHANGED.get(kind, UNCHANGED[""]))
     if action in confirm.CHECKS:
         confirm.remember(user=user, kind=kind, device_id=device.id, action=action, values=values, entry=entry)
         raise WriteUnknown(CHECKING)
@@ -182,11 +187,12 @@ def _updated(kind: str, raw: Any, fallback: Device) -> Device:
 
 # -- reconnect (the manufacturer's sign-in)
 def device_reconnect_start(*, user: Any, link: LinkLike, kind: str, device_id: Any, action_index: int | None,
-                           success_url: str, cancel_url: str) -> str:
+                           success_url: str, cancel_url: str, language: str | None = None) -> str:
     """Start the manufacturer's reconnect flow and return the URL to send the homeowner to.
 
     A pending action's resolution link is POSTed by our server (it needs our token and carries a signed
     secret, fact sheet §5); a device with no such link gets an auth_session. Audited like every change.
+    `language` ("de"): the language of the manufacturer's sign-in, where Podero's API takes one.
     """
     values: dict[str, Any] = {"action_index": action_index}
 
@@ -196,7 +202,8 @@ def device_reconnect_start(*, user: Any, link: LinkLike, kind: str, device_id: A
         if action is not None:
             values["code"] = action.code
         if action is not None and action.url:
-            return client.resolve_action(url=action.url, success_url=success_url, cancel_url=cancel_url)
+            return client.resolve_action(url=action.url, success_url=success_url, cancel_url=cancel_url,
+                                         language=language)
         return client.start_auth_session(org_id=ids.org, user_id=ids.user, kind=kind, device_id=device.id,
                                          success_url=success_url, cancel_url=cancel_url)
 

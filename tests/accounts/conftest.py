@@ -60,3 +60,16 @@ def household(fake_podero, homeowner, other_homeowner) -> Household:
     HouseholdMember.objects.create(link=homeowner.podero, user=viewer, role=Role.VIEWER, invited_by=homeowner)
     return Household(owner=homeowner, member=member, viewer=viewer, other=other_homeowner, fake=fake_podero,
                      hp=hp, ev=ev, inverter=inv, other_ev=other_ev)
+
+
+@pytest.fixture
+def german_catalogue(settings, tmp_path) -> None:
+    """The committed German .po, compiled into a temporary locale folder (no .mo is committed)."""
+    import polib
+    from django.conf import settings as django_settings
+
+    source = django_settings.BASE_DIR / "locale" / "de" / "LC_MESSAGES" / "django.po"
+    target = tmp_path / "locale" / "de" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    polib.pofile(str(source)).save_as_mofile(str(target / "django.mo"))
+    settings.LOCALE_PATHS = [tmp_path / "locale"]  # Django's setting_changed resets the loaded catalogues

@@ -53,7 +53,7 @@ def test_invite_accept_and_a_viewer_s_dashboard(live_server, fake_podero, homeow
                 _login(page, live_server.url, homeowner.email)
                 page.wait_for_url(live_server.url + "/")
                 page.goto(live_server.url + "/settings/")
-                page.fill("input[name=email]", "viewer@example.com")
+                page.fill("form[action$='/household/invite'] input[name=email]", "viewer@example.com")
                 page.check("input[name=role][value=viewer]")
                 page.click("text=Send invitation")
                 page.wait_for_selector("text=Invitation sent to viewer@example.com")

@@ -42,7 +42,7 @@ def test_a_partner_brand_in_the_browser(browser, live_server, sim, demo_homeowne
         page.goto(live_server.url + "/accounts/login/")
         assert page.title().endswith(f"· {brand.name}")
         assert page.locator(".brand").inner_text().strip() == brand.name
-        button = page.locator("form button[type=submit]").first
+        button = page.locator("main form button[type=submit]").first
         assert button.evaluate("b => getComputedStyle(b).backgroundColor") == rgb(brand.primary)
         stripe = page.locator(".site-header").evaluate("h => getComputedStyle(h).boxShadow")
         assert rgb(brand.accent) in stripe

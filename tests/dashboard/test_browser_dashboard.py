@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import sign_in
 from tests.ci_services import require_chromium
-from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,10 +43,7 @@ def test_dashboard_in_the_browser(browser, live_server, sim, demo_homeowner, siz
             if msg.type in ("error", "warning") or "Content Security Policy" in msg.text else None)
     page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
     try:
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("input[name=login]", "demo@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        sign_in(page, live_server.url)
         page.wait_for_url(live_server.url + "/")
 
         cards = page.locator("#device-cards")
@@ -92,10 +89,7 @@ def test_the_refresh_does_not_wipe_a_half_typed_form(browser, live_server, sim, 
     requests_seen: list[str] = []
     page.on("request", lambda r: requests_seen.append(r.url) if r.headers.get("hx-request") else None)
     try:
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("input[name=login]", "demo@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        sign_in(page, live_server.url)
         page.wait_for_url(live_server.url + "/")
         card = page.locator(f"#device-{sim.ev_id}")
         card.locator("details.controls__details summary").first.click()

@@ -279,7 +279,7 @@ def test_card_header_links_to_detail_and_shows_model(client, homeowner, fake_pod
     hp = payloads.heat_pump()
     card = _card(_page(client, homeowner, fake_podero, heat_pumps=[hp]), hp["id"])
     assert f'<a href="/devices/heat-pump/{hp["id"]}/">Nibe S2125-8</a>' in card
-    assert "Heat Pump (Air-to-Water) · 2022" in card
+    assert "Heat pump (air to water) · 2022" in card  # our words for a documented type code
 
 
 def test_last_sync_is_relative_with_the_exact_time_on_hover(client, homeowner, fake_podero):
@@ -470,3 +470,19 @@ def test_home_consumption_with_an_inverter_shows_the_rest_of_the_home(client, ho
     assert "By device, in kWh" in breakdown
     assert "Everything else</th><td>15.0</td><td>90.0</td><td>390</td>" in breakdown, breakdown
     assert "Nibe S2125-8</th><td>10.0</td><td>70.0</td><td>300</td>" in breakdown
+
+
+@pytest.mark.parametrize(("solar", "grid", "text"), [
+    (4000, 1000, "75 % of the solar power is used at home"),  # a quarter goes to the grid
+    (4000, -500, "100 % of the solar power is used at home"),  # importing as well: all of it stays
+    (4000, 9000, "0 % of the solar power is used at home"),  # an export above production is capped
+    (0, -800, None),  # night: no solar, no share
+    (4000, None, None),  # grid flow unknown: not guessed
+])
+def test_inverter_self_consumption(client, homeowner, fake_podero, solar, grid, text):
+    iv = payloads.inverter(current_solar_production_w=solar, current_power_to_grid_w=grid)
+    card = _card(_page(client, homeowner, fake_podero, inverters=[iv]), iv["id"]).replace("\u00a0", " ")
+    if text is None:
+        assert "Self-consumption" not in card
+    else:
+        assert f"<dt>Self-consumption</dt><dd>{text}</dd>" in card

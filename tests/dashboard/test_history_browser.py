@@ -17,7 +17,7 @@ import pytest
 
 from devices.services import history as history_service
 from simulator import clock
-from tests.conftest import PASSWORD
+from tests.browser import sign_in
 
 from .test_browser_dashboard import CHROMIUM_ARGS
 
@@ -58,10 +58,7 @@ def _watch(page) -> list[str]:
 def _login(context, base: str):
     page = context.new_page()
     problems = _watch(page)
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=login]", "demo@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
+    sign_in(page, base)
     page.wait_for_url(base + "/")
     return page, problems
 

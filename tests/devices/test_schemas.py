@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from devices.schemas import BoostState, ElectricVehicle, HeatPump, Health, Inverter, parse_device
+from devices.schemas import BoostState, ElectricVehicle, Health, HeatPump, Inverter, parse_device
 from tests import payloads
 
 
@@ -100,3 +100,16 @@ def test_absurd_magnitudes_are_unknown_not_a_crash():
     # Found by the hypothesis fuzz: 1e30 W made the card's number formatting raise.
     iv = parse_device("inverters", {**payloads.INVERTER, "current_power_to_grid_w": 1e30})
     assert iv.grid_w is None
+
+
+def test_the_type_label_is_ours_for_known_codes_and_never_english_on_a_german_page():
+    from django.utils import translation
+
+    known = parse_device("heat-pumps", payloads.heat_pump())
+    odd = parse_device("heat-pumps", payloads.heat_pump(device_model={
+        "device_type": {"short_name": "hp_future", "long_name": "Heat Pump (Future-to-Water)"},
+        "manufacturer": "Nibe", "model": "S2125-8", "year": 2022}))
+    assert known.type_code == "hp_atw" and known.type_label == "Heat pump (air to water)"
+    assert odd.type_label == "Heat Pump (Future-to-Water)"  # English page: Podero's own name is fine
+    with translation.override("de"):
+        assert odd.type_label == "Wärmepumpe"  # not Podero's English: the kind's noun instead

@@ -37,7 +37,7 @@ def test_a_bad_time_zone_is_refused_next_to_the_field(client, homeowner):
     response = client.post(reverse("accounts:settings"), {"timezone": "Mars/Olympus", "notify_attention": "on"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Select a valid choice" in html and 'class="field-error"' in html
+    assert "Select a valid choice" in html and 'class="field__error"' in html
     homeowner.refresh_from_db()
     assert homeowner.timezone == "Europe/Vienna"
 
