@@ -5,6 +5,10 @@ One JSON line per finished task is appended to the list `<DJANGO_CACHE_PREFIX>:t
 {"name", "id", "parent", "start", "end" (epoch s), "n" (homeowners in a chunk), "result", "state"};
 a chunk dropped unrun because it waited past its `expires` is noted with state "EXPIRED".
 Celery sets `parent` on the chunks a dispatcher enqueues, which is how a run is put together.
+
+With BENCH_BUDGET_LOG=1 every slot the upstream budget grants (devices.budget.acquire returning) is
+counted per epoch second in the hash `<DJANGO_CACHE_PREFIX>:budget-admitted` (field: the second), so
+the run can put what the budget admitted beside what the simulator saw arrive.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class BenchConfig(AppConfig):
     label = "bench"
 
     def ready(self) -> None:
+        if os.environ.get("BENCH_BUDGET_LOG") == "1":
+            _count_admissions()
         if os.environ.get("BENCH_TASK_LOG") != "1":
             return
         from celery.signals import task_postrun, task_prerun, task_revoked
@@ -31,6 +37,21 @@ class BenchConfig(AppConfig):
         task_prerun.connect(_prerun, weak=False)
         task_postrun.connect(_postrun, weak=False)
         task_revoked.connect(_revoked, weak=False)
+
+
+def _count_admissions() -> None:
+    from django.conf import settings
+
+    from devices import budget
+
+    acquire = budget.acquire
+    key = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:budget-admitted"
+
+    def counted() -> None:
+        acquire()  # raises BudgetExhausted when no slot came: not counted
+        _redis().hincrby(key, str(int(time.time())), 1)
+
+    budget.acquire = counted
 
 
 def _redis() -> Any:

@@ -293,6 +293,39 @@ def load(session: requests.Session, url: str, *, seconds: float, threads: int,
             "max_bytes": max(sizes, default=0)}
 
 
+def load_pair(session: requests.Session, url: str, bare: str, *, seconds: float, threads: int) -> dict[str, Any]:
+    """`threads` clients each alternate `url` and `bare` back to back for `seconds`, so both pages see the
+    same machine (other work on it slows both alike). Throughput of a page = clients / its mean latency."""
+    samples: dict[str, list[float]] = {"page": [], "bare": []}
+    errors = {"page": 0, "bare": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        s = clone(session)
+        order = [("page", url), ("bare", bare)]
+        if offset % 2:
+            order.reverse()
+        while time.monotonic() < stop_at:
+            for name, target in order:
+                ms, status, _ = timed_get(s, target)
+                with lock:
+                    samples[name].append(ms)
+                    errors[name] += status != 200
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(seconds + 60)
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = {"n": len(values), "errors": errors[name], "rps": threads / (statistics.fmean(values) / 1000),
+                     "p50": statistics.median(values), "p95": values[max(0, int(len(values) * 0.95) - 1)]}
+    return out
+
+
 def sim_stats(sim: str, *, detail: bool = False) -> dict[str, Any]:
     return requests.get(f"{sim}/_sim/stats" + ("?detail=1" if detail else ""), timeout=30).json()
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,9 +35,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402 - the repository root is on the path only now
-    clone,
     delete_keys,
     demo_stack,
+    load_pair,
     login,
     sim_stats,
     timed_get,
@@ -101,39 +100,6 @@ def cold(run: Any, session: requests.Session, first: str, then: str | None) -> d
                 total.append((time.perf_counter() - started) * 1000)
             calls_region.append(sim_stats(run.sim).get("total", 0) - calls_page[-1])
     return {"page": page, "region": region, "total": total, "calls_page": calls_page, "calls_region": calls_region}
-
-
-def load_pair(session: requests.Session, url: str, bare: str, *, seconds: float, threads: int) -> dict[str, Any]:
-    """`threads` clients each alternate `url` and `bare` back to back for `seconds`, so both pages see the
-    same machine (other work on it slows both alike). Throughput of a page = clients / its mean latency."""
-    samples: dict[str, list[float]] = {"page": [], "bare": []}
-    errors = {"page": 0, "bare": 0}
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client(offset: int) -> None:
-        s = clone(session)
-        order = [("page", url), ("bare", bare)]
-        if offset % 2:
-            order.reverse()
-        while time.monotonic() < stop_at:
-            for name, target in order:
-                ms, status, _ = timed_get(s, target)
-                with lock:
-                    samples[name].append(ms)
-                    errors[name] += status != 200
-
-    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(seconds + 60)
-    out = {}
-    for name, values in samples.items():
-        values.sort()
-        out[name] = {"n": len(values), "errors": errors[name], "rps": threads / (statistics.fmean(values) / 1000),
-                     "p50": statistics.median(values), "p95": values[max(0, int(len(values) * 0.95) - 1)]}
-    return out
 
 
 def med(values: list[float]) -> float:

@@ -8,8 +8,8 @@ page does (templates/dashboard/home.html, static/js/dashboard.js), it loads `GET
 30 s asks `GET /?v=<version>` with htmx's headers (HX-Request, HX-Current-URL, HX-Target, HX-Trigger):
 204 means nothing changed (nothing swapped, the version stays), 200 brings the cards region with a
 new `?v=`. The first `--close` users close their tab `--close-at-s` after the run starts. Each tab
-notes when the newest "Last sync" time it shows changes, so the caller can tell how long after a new
-simulator state a dashboard showed it.
+notes, per device card, when the "Last sync" time it shows changes, so the caller can tell how long
+after each new simulator state a dashboard showed it.
 
 Locust (gevent) patches the standard library when imported, so it never runs inside the caller's
 process: this module writes its records to `--out` and exits after `--duration-s`.
@@ -34,18 +34,26 @@ from locust.env import Environment
 POLL_S = 30.0
 VERSION_RE = re.compile(r'id="device-cards"[^>]*hx-get="/\?v=([0-9a-f]+)"')
 STAMP_RE = re.compile(r'Last sync <time datetime="([^"]+)"')
+CARD_RE = re.compile(r'<article class="card[^"]*"\s+id="device-([0-9a-f-]+)"')
 
 CONFIG: dict[str, Any] = {}
 RECORDS: list[list[Any]] = []  # [wall time at the answer, name, status, body bytes, ms, tab]
-SEEN: dict[int, list[list[float]]] = {}  # tab -> [[wall time shown, newest "Last sync" epoch], ...]
+SEEN: dict[int, list[list[Any]]] = {}  # tab -> [[wall time shown, device id, its "Last sync" epoch], ...]
 CLOSED: dict[int, float] = {}  # tab -> wall time it closed
 OPENED: dict[int, float] = {}
 SLOTS = itertools.count()
 
 
-def newest_stamp(html: str) -> float | None:
-    stamps = [datetime.fromisoformat(s).timestamp() for s in STAMP_RE.findall(html)]
-    return max(stamps) if stamps else None
+def card_stamps(html: str) -> dict[str, float]:
+    """{device id: the epoch of the "Last sync" its card shows} for every card in `html`."""
+    cards = list(CARD_RE.finditer(html))
+    out: dict[str, float] = {}
+    for i, card in enumerate(cards):
+        end = cards[i + 1].start() if i + 1 < len(cards) else len(html)
+        stamp = STAMP_RE.search(html, card.end(), end)
+        if stamp:
+            out[card.group(1)] = datetime.fromisoformat(stamp.group(1)).timestamp()
+    return out
 
 
 class Dashboard(HttpUser):
@@ -57,7 +65,7 @@ class Dashboard(HttpUser):
         self.session = sessions[self.tab]  # one tab per homeowner; the runner never starts more than --users
         self.client.cookies.set("sessionid", self.session["sessionid"], domain="127.0.0.1")
         self.version: str | None = None
-        self.shown: float | None = None
+        self.shown: dict[str, float] = {}  # device id -> the newest "Last sync" this tab has shown
         self.closes_at = CONFIG["started"] + CONFIG["close_at_s"] if self.tab < CONFIG["close"] else None
         self._get("open", "/", {})
         OPENED[self.tab] = time.time()
@@ -78,10 +86,11 @@ class Dashboard(HttpUser):
             found = VERSION_RE.search(html)
             if found:
                 self.version = found.group(1)
-            stamp = newest_stamp(html)
-            if stamp is not None and (self.shown is None or stamp > self.shown):
-                self.shown = stamp
-                SEEN.setdefault(self.tab, []).append([time.time(), stamp])
+            now = time.time()
+            for device, stamp in card_stamps(html).items():
+                if stamp > self.shown.get(device, float("-inf")):
+                    self.shown[device] = stamp
+                    SEEN.setdefault(self.tab, []).append([now, device, stamp])
             r.success()
 
     @task

@@ -6,16 +6,20 @@
   card template at all; one card that changed is the only one rendered again.
 * `page_version`: what the cards region shows, without its relative times (static/js/dashboard.js keeps
   those current). A poll that sends back the version it has gets 204 No Content when nothing changed.
+* `render_home_use`: the home's consumption chart below the cards, cached the same way (it was the
+  costliest part of a warm page left to render).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -27,6 +31,7 @@ from .templatetags.energy import ago
 
 CARD_KEY = "card:v2:{}"
 CARD_TTL_S = 10 * 60
+HOME_USE_KEY = "home-use:v1:{}"
 
 
 def _h(*parts: Any) -> str:
@@ -53,7 +58,11 @@ def render_cards(request: HttpRequest, devices: list[Device]) -> list[SafeString
     gathered = [facts_for(request, d) for d in devices]
     keys = [CARD_KEY.format(_h(viewer, csrf, _facts(request, d, f), ago(d.state_updated_at)))
             for d, f in zip(devices, gathered, strict=True)]
-    found = cache.get_many(keys) if keys else {}
+    # The home's consumption chart below the cards is read in the same round trip (render_home_use).
+    home_use = _home_use_key(request, devices)
+    found = cache.get_many([*keys, home_use]) if keys else {}
+    if request is not None:
+        request._home_use = (home_use, found.get(home_use))  # type: ignore[attr-defined]
     out: list[SafeString] = []
     fresh: dict[str, str] = {}
     for device, key, facts in zip(devices, keys, gathered, strict=True):
@@ -66,6 +75,27 @@ def render_cards(request: HttpRequest, devices: list[Device]) -> list[SafeString
     if fresh:
         cache.set_many(fresh, CARD_TTL_S)
     return out
+
+
+@functools.cache
+def _home_use_template() -> Any:
+    return engines["django"].from_string("{% load energy %}{% home_consumption devices %}")
+
+
+def _home_use_key(request: HttpRequest, devices: list[Device]) -> str:
+    return HOME_USE_KEY.format(_h(_viewer(request), tuple(repr(d) for d in devices)))
+
+
+def render_home_use(request: HttpRequest, devices: list[Device]) -> SafeString:
+    """The home's consumption chart (`{% home_consumption devices %}`), rendered once per change: keyed by
+    the devices' data (all of it: the chart reads their names and consumption) and the viewer."""
+    key = _home_use_key(request, devices)
+    read = getattr(request, "_home_use", None)  # what render_cards read with the cards
+    html = read[1] if read is not None and read[0] == key else cache.get(key)
+    if not isinstance(html, str):
+        html = _home_use_template().render({"devices": devices})
+        cache.set(key, html, CARD_TTL_S)
+    return mark_safe(html)  # noqa: S308 - our own template's output, cached as rendered
 
 
 def page_version(request: HttpRequest, overview: Any, devices: list[Device]) -> str:

@@ -74,7 +74,9 @@ def home(request: HttpRequest, link: Any) -> HttpResponse:
         # The manufacturer's sign-in sent the homeowner back: what we cached before it is out of date.
         services.invalidate(link=link)
         messages.success(request, _("Welcome back. Podero is checking the connection to your device now."))
-    overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1")
+    # A poll (htmx) of an open dashboard fetches a list that may hold a newer sync now, not one poll later.
+    overview = services.device_overview(link=link, force=request.GET.get("refresh") == "1",
+                                        fetch_due=bool(request.htmx))
     services.dashboard_seen(link=link)
     # The home's energy flow (inverters) first, like an energy dashboard; then heat pumps and cars.
     devices = sorted(overview.devices, key=lambda d: CARD_ORDER.get(d.kind, len(CARD_ORDER)))

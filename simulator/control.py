@@ -3,7 +3,7 @@
 POST /_sim/clock          {"frozen_at": iso | null} or {"advance_s": n}    GET shows it
 POST /_sim/faults         faults.configure(**body); {"reset": true} first   GET shows them
 GET  /_sim/stats          stats.snapshot() (?detail=1: per second and per user too);  POST /_sim/stats/reset
-POST /_sim/config         {"token_ttl_s": n, "boost_delay_s": n, "state_offset_s": n}
+POST /_sim/config         {"token_ttl_s": n, "boost_delay_s": n, "state_offset_s": n, "state_spread_s": n}
 POST /_sim/devices/{id}/plug    {"plugged_in": bool}
 POST /_sim/devices/{id}/reauth  -> {"cue_id": ...}
 POST /_sim/devices/{id}/stale   {"hours": h}  (0 = live again)
@@ -100,7 +100,7 @@ def sim_config(request: HttpRequest) -> JsonResponse:
         body = _body(request)
         try:
             config.configure(token_ttl_s=body.get("token_ttl_s"), boost_delay_s=body.get("boost_delay_s"),
-                             state_offset_s=body.get("state_offset_s"))
+                             state_offset_s=body.get("state_offset_s"), state_spread_s=body.get("state_spread_s"))
         except (TypeError, ValueError) as exc:
             return _bad(str(exc))
     return JsonResponse(config.snapshot())

@@ -59,10 +59,10 @@ def owner_payload(user: PoderoUser) -> dict[str, Any]:
 # --- Devices ----------------------------------------------------------------------------------
 def state_time(device: Device, now: datetime) -> datetime:
     """When the device last reported: a frozen instant for an offline device, else the 5-min grid
-    (at its configured phase, `config.state_offset_s`)."""
+    (at its configured phase, `config.state_offset_s`, plus the device's own, `config.device_phase_s`)."""
     if device.frozen_at is not None:
         return device.frozen_at
-    offset = timedelta(seconds=config.state_offset_s())
+    offset = timedelta(seconds=config.state_offset_s() + config.device_phase_s(device.id))
     at = clock.floor_5min(now - offset) + offset
     changed = clock.parse_iso(device.facts.get("changed_at"))
     return max(at, changed) if changed and changed <= now else at

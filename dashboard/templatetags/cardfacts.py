@@ -59,3 +59,11 @@ def boost_copy(context: template.Context, device: Any) -> BoostView | None:
         return None
     stuck = bool(context.get("boost_poll_stopped")) or boost_stuck(context.get("request"), device)
     return boost_view(device, stuck=stuck)
+
+
+@register.simple_tag(takes_context=True)
+def home_use(context: template.Context, devices: list[Any]) -> Any:
+    """The home's consumption chart, from the cache when these devices drew it before (dashboard.cards)."""
+    from dashboard import cards  # cards imports this module
+
+    return cards.render_home_use(context.get("request"), devices)

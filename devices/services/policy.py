@@ -24,7 +24,7 @@ from .. import podero
 from ..podero import PoderoError
 from ..schemas import ElectricVehicle, as_percent, as_time
 from . import background
-from .cache import Ids, fetch_once, invalidate_key, read_entry
+from .cache import Ids, as_entry, fetch_once, invalidate_key, read_entry
 from .errors import LinkLike
 from .reads import device_get
 
@@ -106,11 +106,12 @@ def policy_refresh(org: str, user: str, device_id: str) -> bool:
         cache.delete(policy_key(ids, device_id) + ":refreshing")
 
 
-def _policy_for_card(link: LinkLike, device_id: str) -> ChargePolicy | None:
-    """Whatever policy the cache holds, refreshed in the background when missing or old. Never blocks."""
+def _policy_for_card(link: LinkLike, device_id: str, found: dict[str, Any] | None = None) -> ChargePolicy | None:
+    """Whatever policy the cache holds, refreshed in the background when missing or old. Never blocks.
+    `found`: a cache.get_many the caller already made that holds this key (or lacks it: nothing cached)."""
     ids = Ids.of(link)
     key = policy_key(ids, device_id)
-    entry = read_entry(key)
+    entry = as_entry(found.get(key)) if found is not None else read_entry(key)
     if entry is None or entry.get("invalidated") or time.time() - entry["fetched_at"] >= POLICY_CARD_MAX_AGE:
         background.run_once(key + ":refreshing", policy_refresh, background.REFRESH_CHARGE_POLICY,
                             ids.org, ids.user, device_id)

@@ -169,11 +169,13 @@ def _load_kind(ids: Ids, kind: str, entry: dict[str, Any] | None, max_age: float
 
 
 def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str] = KINDS,
-                    refresh_older_than: float | None = None) -> DeviceOverview:
+                    refresh_older_than: float | None = None, fetch_due: bool = False) -> DeviceOverview:
     """All of a homeowner's devices, per kind, from the cache when it can be trusted.
 
     `force` (the Refresh button) refetches lists older than MIN_FORCE_INTERVAL; `refresh_older_than`
-    (the warming job) refetches lists older than that many seconds, before they go stale.
+    (the warming job) refetches lists older than that many seconds, before they go stale. `fetch_due`
+    (an open dashboard's poll) fetches a list past FRESH_FOR that may hold a newer sync for this answer,
+    instead of serving it and refreshing it in the background (which would show it one poll later).
     """
     ids = Ids.of(link)
     kinds = tuple(kinds)
@@ -195,6 +197,10 @@ def device_overview(*, link: LinkLike, force: bool = False, kinds: Iterable[str]
               and newer_sync_possible(entry, now)):
             # Warming: just before it goes stale, if a device may already have synced. Not "by the time it
             # goes stale": a fetch a few seconds before the sync gets the old state and is then trusted.
+            to_fetch.append(kind)
+        elif fetch_due and now - entry["fetched_at"] >= FRESH_FOR and newer_sync_possible(entry, now):
+            # The homeowner is looking and a device may have synced: fetch it now, at the homeowner's priority
+            # (one call per key, shared with the warming job); on a failure the last-known list is shown.
             to_fetch.append(kind)
         else:
             result = KindResult(kind=kind)

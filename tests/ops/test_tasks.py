@@ -267,7 +267,9 @@ def test_real_worker_runs_the_beat_jobs(transactional_db, sim, demo_homeowner, c
     celery_worker.run(tasks.warm_active_dashboards)  # the dispatcher, which enqueues one chunk on our queue
     from tests.resilience.helpers import wait_until
 
-    wait_until(lambda: services.cached_overview(link=demo_homeowner.podero) is not None, timeout=30, interval=0.1)
+    # Until every kind is in: the chunk fetches the kinds in parallel, and one may land before the others.
+    wait_until(lambda: (o := services.cached_overview(link=demo_homeowner.podero)) is not None
+               and all(r.fetched_at is not None for r in o.kinds.values()), timeout=30, interval=0.1)
     warm = services.cached_overview(link=demo_homeowner.podero)
     assert warm is not None and {d.id for d in warm.devices} == set(sim.device_ids)
 

@@ -60,6 +60,23 @@ def test_a_warm_page_renders_no_card_and_a_change_renders_one(home, monkeypatch)
     assert rendered == [home.hp["id"]]
 
 
+def test_a_warm_page_draws_the_home_consumption_once_per_change(home, monkeypatch):
+    for device, kwh in ((home.hp, 30.0), (home.ev, 12.0), (home.inverter, 55.0)):
+        device.update(consumption_last_day_kwh=kwh, consumption_last_week_kwh=kwh * 7,
+                      consumption_last_month_kwh=kwh * 30)
+    first = home.client.get(reverse("dashboard:home")).content.decode()
+    drawn: list[int] = []
+    real = cards._home_use_template()
+    monkeypatch.setattr(cards, "_home_use_template", lambda: drawn.append(1) or real)
+    again = home.client.get(reverse("dashboard:home")).content.decode()
+    assert drawn == [] and 'class="consumption consumption--home"' in again
+    assert again.count("consumption--home") == first.count("consumption--home") == 1
+    home.hp["consumption_last_day_kwh"] = 41.5
+    services.invalidate(link=home.user.podero, kinds=("heat-pumps",))
+    home.client.get(reverse("dashboard:home"))
+    assert drawn == [1]
+
+
 def test_cached_cards_carry_each_browsers_own_csrf_token(home):
     """A card rendered for one browser must not hand its CSRF token to another browser of the same person."""
     home.client.get(reverse("dashboard:home"))
@@ -90,3 +107,36 @@ def test_a_list_is_refetched_only_when_newer_data_can_exist(home):
     home.client.get(reverse("dashboard:home"))
     settle_background()
     assert len(home.fake.list_calls("list_devices")) == calls + 3
+
+
+def test_a_poll_fetches_a_list_that_may_hold_a_newer_sync_for_its_own_answer(home, monkeypatch):
+    """An open dashboard's poll shows a new sync at once; a full page serves the list and refreshes it behind."""
+    from devices.services import reads
+
+    scheduled: list[tuple] = []
+    monkeypatch.setattr(reads, "_schedule_refresh", lambda ids, kind: scheduled.append((ids, kind)))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    for device in (home.hp, home.ev, home.inverter):
+        device["current_state_last_updated_at"] = stamp
+    v = version_of(home.client.get(reverse("dashboard:home")).content.decode())
+    calls = len(home.fake.list_calls("list_devices"))
+    home.hp["operation_mode"] = "max"  # what the next sync brings
+    age_entries(home.user.podero, 5 * 60)  # a sync may have happened since
+    home.client.get(reverse("dashboard:home"))  # the full page: last-known lists at once, refreshes queued
+    assert len(home.fake.list_calls("list_devices")) == calls and len(scheduled) == 3
+    response = home.client.get(reverse("dashboard:home") + f"?v={v}", **HTMX)
+    assert len(home.fake.list_calls("list_devices")) == calls + 3 and len(scheduled) == 3
+    assert response.status_code == 200 and version_of(response.content.decode()) != v
+
+
+def test_an_evs_session_and_policy_are_read_in_one_round_trip(home, monkeypatch):
+    """A plugged-in car that follows a policy: its card's two cache entries come in one get_many."""
+    from devices.services import evplan, policy
+
+    home.client.get(reverse("dashboard:home"))
+    single: list[str] = []
+    for module in (evplan, policy):
+        real = module.read_entry
+        monkeypatch.setattr(module, "read_entry", lambda key, real=real: single.append(key) or real(key))
+    response = home.client.get(reverse("dashboard:home"))
+    assert response.status_code == 200 and single == []

@@ -51,6 +51,22 @@ def test_the_state_grid_can_run_at_another_phase(world: World, api: Api, client)
     assert _get(api, world.hp)["current_state_last_updated_at"] == "2025-06-14T10:00:00Z"
 
 
+def test_with_a_spread_each_device_syncs_at_a_stable_phase_of_its_own(world: World, api: Api, client) -> None:
+    client.post("/simulator/_sim/config", {"state_spread_s": 300}, content_type="application/json")
+    devices = (world.hp, world.ev, world.inverter)
+    phases = {config.device_phase_s(d.id) for d in devices}
+    assert len(phases) > 1 and all(0 <= p < 300 for p in phases)
+    for device in devices:
+        phase = config.device_phase_s(device.id)
+        clock.freeze(datetime(2025, 6, 14, 10, 5, tzinfo=UTC) + timedelta(seconds=phase))
+        assert _get(api, device)["current_state_last_updated_at"] == clock.iso(clock.now())  # changed just now
+        clock.advance(seconds=299)
+        assert _get(api, device)["current_state_last_updated_at"] == clock.iso(clock.now() - timedelta(seconds=299))
+        assert config.device_phase_s(device.id) == phase  # stable: derived from the id alone
+    assert client.post("/simulator/_sim/config", {"state_spread_s": 301},
+                       content_type="application/json").status_code == 400
+
+
 def test_solar_is_zero_at_night_and_positive_at_noon(world: World, api: Api) -> None:
     noon = _get(api, world.inverter)
     assert noon["current_solar_production_w"] > 2000

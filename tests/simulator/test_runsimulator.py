@@ -63,6 +63,8 @@ def test_command_configures_faults_settings_and_serves_threaded(monkeypatch: pyt
                 "2",
                 "--token-ttl",
                 "120",
+                "--state-spread-s",
+                "300",
                 "--timeout-rate",
                 "0.01",
                 "--timeout-s",
@@ -81,4 +83,4 @@ def test_command_configures_faults_settings_and_serves_threaded(monkeypatch: pyt
         0.01,
         9.0,
     )
-    assert seen["config"] == {"token_ttl_s": 120, "boost_delay_s": 2.0, "state_offset_s": 0}
+    assert seen["config"] == {"token_ttl_s": 120, "boost_delay_s": 2.0, "state_offset_s": 0, "state_spread_s": 300}

@@ -58,13 +58,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--state-offset-s", type=int, default=None, help="device states change this many s past each 5 min"
         )
+        parser.add_argument(
+            "--state-spread-s", type=int, default=None,
+            help="each device syncs at a phase of its own, 0..this many s past the grid's (300: spread over it)",
+        )
         parser.add_argument("--no-demo", action="store_true", help="don't create the demo org/user/devices")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         addr, port = _parse_addrport(opts["addrport"])
         _standalone_settings()
         config.configure(
-            token_ttl_s=opts["token_ttl"], boost_delay_s=opts["boost_delay"], state_offset_s=opts["state_offset_s"]
+            token_ttl_s=opts["token_ttl"], boost_delay_s=opts["boost_delay"], state_offset_s=opts["state_offset_s"],
+            state_spread_s=opts["state_spread_s"],
         )
         faults.reset()
         fault_kw = _fault_options(opts)
