@@ -32,10 +32,10 @@ class AccountAdapter(DefaultAccountAdapter):
         user = context.get("user")
         if not isinstance(user, User):
             user = User.objects.filter(email__iexact=email).first()
-        context = {"current_site": BrandSite(name=settings.PARTNER.name, domain=domain),
-                   "brand": settings.PARTNER, **context}
-        # Rendered below in the recipient's language; the subject prefix follows it too.
+        # Rendered below in the recipient's language; the product name and subject prefix follow it too.
         with translation.override(email_language(user, request=request)):
+            brand = settings.PARTNER.localized()
+            context = {"current_site": BrandSite(name=brand.name, domain=domain), "brand": brand, **context}
             super().send_mail(template_prefix, email, context)
 
     def render_mail(self, template_prefix: str, email: str | list[str], context: dict[str, Any],
@@ -47,4 +47,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _subject_prefix(self) -> str:
         prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-        return prefix if prefix is not None else f"{settings.PARTNER.name}: "
+        if prefix is None or prefix == f"{settings.PARTNER.name}: ":  # the derived default: in this language
+            return f"{settings.PARTNER.localized().name}: "
+        return prefix

@@ -112,8 +112,8 @@ def _html_from_text(text: str, *, button: str, brand: Any) -> SafeString:
 def email_build(*, template_prefix: str, to: list[str], context: dict[str, Any], language: str,
                 subject_prefix: str = "", headers: dict[str, str] | None = None) -> BrandedEmail:
     """Render one email in `language` (subject, text, HTML) from the partner's address."""
-    brand = settings.PARTNER
     with translation.override(language):
+        brand = settings.PARTNER.localized()  # our neutral name in the recipient's language; a partner's as is
         ctx = {"brand": brand, "dashboard_url": settings.DASHBOARD_URL, "LANGUAGE_CODE": language, **context}
         subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", ctx).split())
         subject = f"{subject_prefix}{subject}"

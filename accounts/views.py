@@ -103,7 +103,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     services.account_delete(user=request.user)
     logout(request)
     messages.success(request, _("Your account is deleted. Thank you for using %(name)s.")
-                     % {"name": settings.PARTNER.name})
+                     % {"name": settings.PARTNER.localized().name})
     return redirect("account_login")
 
 

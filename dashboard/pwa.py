@@ -48,7 +48,7 @@ def mark_offline_copy(response: HttpResponse, user: Any) -> HttpResponse:
 @require_GET
 @cache_control(public=True, max_age=3600)
 def manifest(request: HttpRequest) -> HttpResponse:
-    brand = settings.PARTNER
+    brand = settings.PARTNER.localized()
     data = {
         "name": brand.name,
         "short_name": brand.name if len(brand.name) <= 12 else brand.name.split()[0][:12],
@@ -89,7 +89,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 def offline(request: HttpRequest) -> HttpResponse:
     """What the app shows without a network when it has no copy of the person's dashboard. Nothing
     personal: the service worker caches it for everyone who uses this browser."""
-    response = render(request, "pwa/offline.html", {"brand": settings.PARTNER})
+    response = render(request, "pwa/offline.html", {"brand": settings.PARTNER.localized()})
     response["Cache-Control"] = "public, max-age=3600"
     patch_vary_headers(response, ["Accept-Language", "Cookie"])  # in the person's language, like the manifest
     return response

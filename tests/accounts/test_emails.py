@@ -186,3 +186,18 @@ def test_email_language_order(settings, rf, homeowner, other_homeowner):
     assert email_language(homeowner, request=request) == "de"  # they asked themselves: this browser
     homeowner.language = "en"
     assert email_language(homeowner, request=request) == "en"  # their setting wins
+
+
+def test_our_neutral_product_name_is_translated_in_a_german_email(client, db, settings, mailoutbox, german_catalogue):
+    from dashboard.branding import Brand
+    from tests.conftest import _make_homeowner
+
+    settings.PARTNER = Brand()  # no PARTNER_NAME: the neutral default
+    user = _make_homeowner("neutral@example.com", "33333333-3333-4333-8333-333333333333")
+    user.language = "de"
+    user.save()
+    client.post("/accounts/password/reset/", {"email": user.email})
+    message = mailoutbox[-1]
+    html = message.alternatives[0][0]
+    assert message.subject.startswith("Energie zu Hause: ")
+    assert "Home energy" not in message.body + html and "Energie zu Hause" in message.body
