@@ -34,7 +34,11 @@ from .policy import WEEKDAYS, ChargePolicy, DayPlan, _policy_for_card, policy_ke
 log = logging.getLogger("devices.services")
 
 REFRESH_CURRENT_SESSION = "devices.tasks.refresh_current_session"
-SESSION_CARD_MAX_AGE = 120  # the card accepts a session this old (its plan is set at plug-in); refreshed behind
+# The card's session (its plan is set at plug-in) follows the car's syncs: it is fetched again once the car has
+# synced since we fetched it (Podero's `current_state_last_updated_at`, every 5-15 minutes), not on a clock of our
+# own. Without a sync time it is refetched after SESSION_CARD_MAX_AGE; with one, after SESSION_CARD_CAP at most.
+SESSION_CARD_MAX_AGE = 120
+SESSION_CARD_CAP = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -83,11 +87,24 @@ def session_refresh(org: str, user: str, device_id: str) -> bool:
         cache.delete(key + ":refreshing")
 
 
-def _session_for_card(link: LinkLike, device_id: str, found: dict[str, Any] | None = None) -> ChargingSession | None:
+def session_due(entry: dict[str, Any] | None, synced_at: datetime | None, now: float | None = None) -> bool:
+    """Whether the card's cached session may be older than what Podero has: missing or invalidated; fetched
+    before the car's latest sync; or, without a sync time, older than SESSION_CARD_MAX_AGE (SESSION_CARD_CAP
+    with one: a session can change between syncs, e.g. a plan set in the manufacturer's app)."""
+    if entry is None or entry.get("invalidated"):
+        return True
+    age = (now if now is not None else time.time()) - entry["fetched_at"]
+    if synced_at is None:
+        return age >= SESSION_CARD_MAX_AGE
+    return synced_at.timestamp() > entry["fetched_at"] or age >= SESSION_CARD_CAP
+
+
+def _session_for_card(link: LinkLike, device_id: str, found: dict[str, Any] | None = None, *,
+                      synced_at: datetime | None = None) -> ChargingSession | None:
     ids = Ids.of(link)
     key = session_key(ids, device_id)
     entry = as_entry(found.get(key)) if found is not None else read_entry(key)
-    if entry is None or entry.get("invalidated") or time.time() - entry["fetched_at"] >= SESSION_CARD_MAX_AGE:
+    if session_due(entry, synced_at):
         background.run_once(key + ":refreshing", session_refresh, REFRESH_CURRENT_SESSION, ids.org, ids.user,
                             device_id)
     return parse_current_session(entry["items"]) if entry is not None else None
@@ -123,7 +140,7 @@ def ev_plan(*, link: LinkLike, device: ElectricVehicle, now: datetime | None = N
     found = None
     if all(want.values()):  # both cache entries in one round trip: on a busy machine a page pays per round trip
         found = cache.get_many([session_key(Ids.of(link), device.id), policy_key(Ids.of(link), device.id)])
-    session = _session_for_card(link, device.id, found) if want["session"] else None
+    session = _session_for_card(link, device.id, found, synced_at=device.state_updated_at) if want["session"] else None
     policy = (_policy_for_card(link, device.id, found) if want["policy"] else None) or ChargePolicy({}, None)
     tz = _zone(policy.timezone, getattr(getattr(link, "user", None), "timezone", None))
     default = DayPlan(percentage=device.minimum_charge_limit, deadline=device.charge_deadline)

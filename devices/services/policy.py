@@ -35,7 +35,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 POLICY_FRESH_FOR = 30  # seconds: the schedule form shows a policy at most this old
 # The card's "Tomorrow: 80 % by 07:00" accepts an older policy (it changes only when someone edits it, and our
 # own writes invalidate it) and never waits for Podero: a missing or old one is fetched in the background.
-POLICY_CARD_MAX_AGE = 10 * 60
+POLICY_CARD_MAX_AGE = 30 * 60
 POLICY_ERROR_MEMO_S = 10  # after a failed policy read, the card does not ask again for this long
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -89,3 +90,38 @@ def test_a_deadline_passed_long_ago_is_forecast_for_the_next_one(homeowner, fake
                 battery_capacity_kwh=60, charge_rate_w=7400)
     plan = services.ev_plan(link=homeowner.podero, device=ev, now=at(4, 7) + timedelta(hours=5))
     assert plan.forecast.status is Confidence.ON_TRACK and plan.forecast.deadline == at(5, 7)
+
+
+def test_the_cards_session_follows_the_cars_syncs_not_a_clock():
+    """Freshness follows the data (issue 14): the session is fetched again once the car synced after we
+    fetched it, and otherwise only after SESSION_CARD_CAP; with no sync time, after SESSION_CARD_MAX_AGE."""
+    from devices.services.evplan import SESSION_CARD_CAP, SESSION_CARD_MAX_AGE, session_due
+
+    fetched = datetime(2026, 12, 3, 12, 0, tzinfo=VIENNA).timestamp()
+    entry = {"fetched_at": fetched, "items": {}}
+    before, after = (datetime.fromtimestamp(fetched - 60, VIENNA), datetime.fromtimestamp(fetched + 60, VIENNA))
+    assert session_due(None, before) and session_due({**entry, "invalidated": True}, before, fetched + 1)
+    assert not session_due(entry, before, now=fetched + SESSION_CARD_MAX_AGE + 1)  # no newer sync: kept
+    assert session_due(entry, after, now=fetched + 61)  # the car synced since: fetch again
+    assert session_due(entry, before, now=fetched + SESSION_CARD_CAP)  # the cap, in case it changed between syncs
+    assert not session_due(entry, None, now=fetched + SESSION_CARD_MAX_AGE - 1)
+    assert session_due(entry, None, now=fetched + SESSION_CARD_MAX_AGE)  # no sync time known: the short clock
+
+
+def test_an_open_card_does_not_refetch_the_session_until_the_car_syncs(homeowner, fake_podero, monkeypatch):
+    from devices.services import evplan
+
+    raw, ev = _ev(homeowner, fake_podero, battery_level=50, minimum_charge_limit=80, charge_deadline_at="07:00")
+    _session(fake_podero, raw, desired_charging_start_time="2026-12-04T00:00:00Z",
+             desired_charging_end_time="2026-12-04T04:30:00Z")
+    services.ev_plan(link=homeowner.podero, device=ev, now=at(3, 22))
+    settle_background()
+    clock = [evplan.time.time() + evplan.SESSION_CARD_MAX_AGE * 3]  # long past the old 2-minute clock
+    monkeypatch.setattr(evplan.time, "time", lambda: clock[0])
+    services.ev_plan(link=homeowner.podero, device=ev, now=at(3, 22))
+    settle_background()
+    assert len(fake_podero.list_calls("get_ev_current_session")) == 1  # the car has not synced since
+    synced = dataclasses.replace(ev, state_updated_at=datetime.fromtimestamp(clock[0] - 1, VIENNA))
+    services.ev_plan(link=homeowner.podero, device=synced, now=at(3, 22))
+    settle_background()
+    assert len(fake_podero.list_calls("get_ev_current_session")) == 2  # it has: fetched once more
