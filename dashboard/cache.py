@@ -67,6 +67,24 @@ class FallbackRedisCache(RedisCache):
                 log.warning("cache_recovered")
 
 
+    def set_and_zadd(self, key: str, value: Any, timeout: int, zkey: str, mapping: dict[Any, float]) -> None:
+        """A SET with expiry and a ZADD in one round trip (devices.services.activity notes every page and poll:
+        a busy machine pays per round trip). While Redis is down: the SET goes to the local cache and the ZADD
+        is dropped, as `set` and `zadd` one by one would do."""
+        if not self.redis_down:
+            try:
+                pipe = self.client.get_client(write=True).pipeline(transaction=False)
+                self.client.set(key, value, timeout=timeout, client=pipe)
+                self.client.zadd(zkey, mapping, client=pipe)
+                pipe.execute()
+            except OUTAGE as exc:
+                self._went_down(exc)
+            else:
+                self._came_back()
+                return
+        self._local.set(key, value, timeout)
+
+
 class _Outage:
     def __init__(self) -> None:
         self.lock = threading.Lock()
