@@ -156,6 +156,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",  # lock an account for 5 minutes after 5 wrong passwords
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",  # allauth's default, stated: the pending-email notice says "every 3 minutes"
 }
 # Behind N reverse proxies (the README's TLS proxy: 1) the client address is the N-th entry from the right
 # of X-Forwarded-For; 0 (the safe default without a proxy) uses REMOTE_ADDR and ignores the header, which
