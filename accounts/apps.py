@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from . import language, signals  # noqa: F401 - connects the receivers
+        from . import signals  # noqa: F401 - connects the receivers

@@ -25,6 +25,17 @@ def staff_email_is_verified(sender: type[User], instance: User, **kwargs: Any) -
         EmailAddress.objects.create(user=instance, email=instance.email, verified=True, primary=True)
 
 
+@receiver(user_logged_in, dispatch_uid="accounts.language.adopt_on_login")
+def adopt_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Someone who picked a language on the login page and has none saved keeps it from now on."""
+    if request is None or getattr(user, "language", None) != "":
+        return
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in dict(settings.LANGUAGES):
+        user.language = chosen
+        user.save(update_fields=["language"])
+
+
 @receiver(user_signed_up, dispatch_uid="remember-signup-language")
 @receiver(user_logged_in, dispatch_uid="remember-browser-language")
 def remember_browser_language(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

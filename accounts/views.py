@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import DeleteAccountForm, InviteForm, SettingsForm
+from .language import remember_language
 from .services import InviteError
 
 
@@ -72,13 +73,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     request.LANGUAGE_CODE = language
     messages.success(request, _("Your settings are saved."))
     response = redirect("accounts:settings")
-    if user.language:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE, path="/",
-            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=True, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-    else:
-        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path="/", samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    remember_language(response, user.language)  # "Same as my browser" forgets the switcher's cookie
     return response
 
 
