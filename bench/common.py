@@ -68,6 +68,23 @@ class Stack:
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each named group of processes has used so far, children included."""
+        import psutil
+
+        out: dict[str, float] = {}
+        for name, proc in self.procs:
+            try:
+                top = psutil.Process(proc.pid)
+                group = [top, *top.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            for p in group:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    t = p.cpu_times()
+                    out[name] = out.get(name, 0.0) + t.user + t.system
+        return out
+
     def log_tail(self, name: str, chars: int = 3000) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")[-chars:]
 

@@ -81,6 +81,8 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per API request")
     parser.add_argument("--state-spread-s", type=int, default=GRID_S,
                         help="each device syncs at its own phase within this many s of the grid (0: all at once)")
+    parser.add_argument("--job-concurrency", type=int, default=4,
+                        help="prefork processes per Celery worker in the jobs phase (compose runs 4)")
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "bench-scale.json")
     parser.add_argument("--phases", default=None,
                         help="comma list of phases: page, dashboards, jobs (default all; --quick: page,dashboards)")
@@ -153,13 +155,13 @@ class Scale:
             self.args.out.write_text(json.dumps(self.out, indent=2) + "\n")  # what is known so far
         return self.out
 
-    def start_workers(self, k: int, budget: int) -> None:
+    def start_workers(self, k: int, budget: int, concurrency: int = 4) -> None:
         stack = self.run_.stack
         if self.workers:
             stack.stop("worker")
         for i in range(k):
             stack.start("worker", worker_argv(self.run_.queue, f"w{i}-{self.run_.queue}@127.0.0.1", pool="prefork",
-                                              concurrency=4), extra_env={"PODERO_MAX_RPS": str(budget)})
+                                              concurrency=concurrency), extra_env={"PODERO_MAX_RPS": str(budget)})
         for i in range(k):
             wait_worker(stack, f"w{i}-{self.run_.queue}@127.0.0.1", timeout=120)
         self.workers = k
@@ -378,10 +380,10 @@ class Scale:
         print("\n[3/3] jobs: attention check and daily snapshot, 2 then 4 workers, budget lifted")
         results: dict[int, dict[str, Any]] = {}
         for k in (2, 4):
-            self.start_workers(k, LIFTED_BUDGET)
+            self.start_workers(k, LIFTED_BUDGET, self.args.job_concurrency)
             self.reset_job_state()
             requests.post(f"{self.sim}/_sim/stats/reset", timeout=10)
-            cpu = cpu_meter()
+            cpu, cpu_before = cpu_meter(), self.run_.stack.cpu_seconds()
             passes = {}
             for job, dispatcher in (("attention", "devices.tasks.notify_attention"),
                                     ("snapshot", "devices.tasks.snapshot_consumption")):
@@ -392,6 +394,8 @@ class Scale:
                       f"({passes[job]['upstream_calls']} upstream calls)")
             stats = sim_stats(self.sim, detail=True)
             passes["cpu_busy_pct"] = cpu()
+            cpu_after = self.run_.stack.cpu_seconds()  # which process spent the CPU: workers, simulator, web
+            passes["cpu_s_by_process"] = {name: round(t - cpu_before.get(name, 0.0), 1) for name, t in cpu_after.items()}
             passes["upstream_rps_max"] = max(stats.get("by_second", {}).values(), default=0)
             results[k] = passes
         share = self.args.budget * BACKGROUND_SHARE

@@ -54,7 +54,8 @@ WARM_EVERY_S = 10  # how often the warming job looks at the open dashboards
 WARM_AHEAD_S = 25  # it refetches lists at least this old, just before their 30 s freshness ends
 WARM_CHUNK = 25  # open dashboards per warm task
 WARM_PARALLEL = 4  # homeowners of one chunk warmed at once (each fans out over its device kinds)
-JOB_CHUNK = 200  # homeowners per attention or snapshot task
+JOB_CHUNK = 25  # homeowners per attention or snapshot task: many more chunks than worker slots, so every
+# worker added takes a share (at 200, 2,000 homeowners made 10 chunks and the 11th slot had nothing to do)
 NOTICE_MAX_AGE_S = 15 * 60  # attention checks trust cached lists up to this age, else fetch
 ATTENTION_EVERY_S = 10 * 60  # the beat period of notify_attention (dashboard/celery.py)
 ATTENTION_CALLS_PER_HOMEOWNER = 3  # one list per device kind
