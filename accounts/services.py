@@ -90,6 +90,16 @@ class HouseholdAccess:
         return self.role == Role.OWNER
 
 
+def _own_link(user: Any) -> PoderoLink | None:
+    """The person's own Podero link: from the user object when the request loaded it with the user
+    (accounts.backends), else from the database. A link not found there is looked up again, never trusted
+    from an object that may have been loaded before the link was made."""
+    field = PoderoLink._meta.get_field("user").remote_field
+    if field.is_cached(user) and field.get_cached_value(user) is not None:
+        return user.podero
+    return PoderoLink.objects.select_related("user").filter(user=user).first()
+
+
 def household_access(user: Any, *, control: bool = False, manage: bool = False) -> HouseholdAccess | None:
     """THE access check of the homeowner pages: which home this signed-in person sees, and as whom.
 
@@ -100,7 +110,7 @@ def household_access(user: Any, *, control: bool = False, manage: bool = False) 
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    link = PoderoLink.objects.select_related("user").filter(user=user).first()
+    link = _own_link(user)
     if link is not None:
         access = HouseholdAccess(link=link, role=Role.OWNER)
     else:

@@ -137,7 +137,7 @@ def make_sessions(m: int) -> list[dict[str, str]]:
     users = User.objects.filter(email__endswith="@bench.example").select_related("podero").order_by("email")[:m]
     for user in users:
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "accounts.backends.ModelBackend",
                 HASH_SESSION_KEY: user.get_session_auth_hash()}
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
         out.append({"sessionid": key, "user": str(user.podero.podero_user_id)})

@@ -131,8 +131,8 @@ CELERY_TIMEZONE = "UTC"
 
 # --- Auth and accounts (django-allauth) -------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",  # Django's and allauth's, loading the person's Podero link with them
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
