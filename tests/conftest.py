@@ -81,9 +81,20 @@ def _isolated_cache(settings) -> None:
     from .isolation import clear_own_keys
 
     clear_own_keys()
+    _forget_process_copies()
     yield
     settle_background()
     clear_own_keys()
+    _forget_process_copies()
+
+
+def _forget_process_copies() -> None:
+    """The per-process copies beside the cache: the cards this process drew, the homes it noted as seen."""
+    from dashboard.cards import forget_drawn
+    from devices.services.activity import forget_noted
+
+    forget_drawn()
+    forget_noted()
 
 
 @pytest.fixture(autouse=True)

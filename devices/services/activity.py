@@ -4,6 +4,10 @@ Every page load and poll (a 204 too) records the homeowner in one Redis sorted s
 the poll, so finding the open dashboards costs O(open dashboards), never a scan of all homeowners. A
 dashboard that has not polled for ACTIVE_FOR seconds (closed, or its tab hidden) drops out: from then on
 it costs no upstream calls. Without Redis (make run) a small dict in the in-process cache does the same.
+
+A process notes the same homeowner at most once per SEEN_EVERY_S (more tabs, a reload and its poll): the
+score is then at most that much older than the last poll, so an open tab (polling every 30 s) stays well
+inside ACTIVE_FOR and a closed one drops out no later than before.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 
 from .cache import Ids
 from .errors import LinkLike
@@ -21,6 +26,13 @@ SEEN_FOR = 15 * 60  # the admin's "recently seen" marker
 ACTIVE_KEY = "devices:v1:active-dashboards"
 ACTIVE_FOR = 60  # seconds since the last poll (polls come every 30 s while a tab is visible)
 _PRUNE_EVERY = 30
+SEEN_EVERY_S = 10
+_noted = LocMemCache("dashboard-seen", {"TIMEOUT": SEEN_EVERY_S, "OPTIONS": {"MAX_ENTRIES": 20000}})
+
+
+def forget_noted() -> None:
+    """Forget what this process noted lately (tests start each with nothing noted)."""
+    _noted.clear()
 
 
 def _member(ids: Ids) -> str:
@@ -34,6 +46,8 @@ def _zsets() -> bool:
 def dashboard_seen(*, link: LinkLike) -> None:
     """Note that this homeowner's dashboard is open (a sorted-set write and the admin's marker, one round trip)."""
     ids = Ids.of(link)
+    if not _noted.add(_member(ids), 1, SEEN_EVERY_S):
+        return  # this process noted this home less than SEEN_EVERY_S ago
     now = time.time()
     seen = SEEN_KEY.format(org=ids.org, user=ids.user)
     if hasattr(cache, "set_and_zadd"):  # Redis (dashboard.cache): both writes in one round trip
